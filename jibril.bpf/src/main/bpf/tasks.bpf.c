@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process lifecycle: fork, exec and exit of every process on the host, kept in the pinned tasks map.
+ * Exec also records the executable's absolute path and the argument vector in the strings dictionary.
+ * Userland hears of new entries through the notice ring buffer and finds any notice it missed by
+ * sweeping tasks for exec_seq values it has not seen.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "jibril.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PATH_DEPTH 64
+/* Hides a value from clang so that the bounds mask after it is emitted where the verifier needs it. */
+#define KEEP(v) asm volatile("" : "+r"(v))
+#define NAME_MAX_LEN 255
+
+/* tasks: key task key, value struct task; preallocated hash; when full, updates fail and CNT_TASKS_FULL counts
+ * them (never silent LRU eviction). Userland deletes entries of processes that exited and were read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct task);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tasks SEC(".maps");
+
+/* strings: key FNV-1a hash, value struct string; allocated on demand (1 KiB values); full: CNT_STRINGS_FULL. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct string);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} strings SEC(".maps");
+
+/* notices: a hint that a key is new; overruns are counted in CNT_NOTICE_LOST and repaired by sweeps. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} notices SEC(".maps");
+
+/* counters: enum counter -> per-CPU count; userland sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} counters SEC(".maps");
+
+/* exec_seq: one global generation counter (index 0), bumped atomically at each exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} exec_seq SEC(".maps");
+
+/* Per-CPU scratch space: paths are assembled backwards in buf, strings built in s (the stack is 512 bytes). */
+struct scratch {
+	char buf[2 * STR_MAX];
+	struct string s;
+	struct task t;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &which);
+	if (v)
+		*v += 1;
+}
+
+/* splitmix64 finaliser: userland computes the same (jibril.bpf.layout.Keys). */
+static __always_inline __u64 mix64(__u64 z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __always_inline __u64 task_key_of(__u32 tgid, __u64 start_boottime)
+{
+	return mix64(((__u64)tgid << 40) ^ (start_boottime / NSEC_PER_TICK));
+}
+
+static __always_inline __u64 task_key(struct task_struct *t)
+{
+	return task_key_of(BPF_CORE_READ(t, tgid), BPF_CORE_READ(t, start_boottime));
+}
+
+static __always_inline __u64 fnv1a(const struct string *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	__u32 len = s->len;
+	for (__u32 i = 0; i < STR_MAX; i++) {
+		if (i >= len)
+			break;
+		h ^= (__u8)s->data[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Stores s in the strings dictionary and returns its key (0 when it could not be stored). */
+static __always_inline __u64 intern(struct string *s)
+{
+	__u64 h = fnv1a(s);
+	long err = bpf_map_update_elem(&strings, &h, s, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: already known, nothing to do */) {
+		count(CNT_STRINGS_FULL);
+		return 0;
+	}
+	return h;
+}
+
+/* State of one path walk; bpf_loop calls path_step once per component so the verifier checks it once. */
+struct path_walk {
+	struct scratch *sc;
+	struct dentry *d;
+	struct mount *m;
+	__u32 pos;       /* the path is written backwards into sc->buf, ending at STR_MAX */
+	__u32 truncated;
+};
+
+static long path_step(__u64 i, void *arg)
+{
+	struct path_walk *w = arg;
+	struct dentry *d = w->d;
+	struct mount *m = w->m;
+	struct dentry *mnt_root = BPF_CORE_READ(m, mnt.mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == mnt_root || d == parent) {
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+		if (d != mnt_root || mp == m)
+			return 1; /* the real root: done */
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = mp;
+		return 0;
+	}
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len;
+	if (len > NAME_MAX_LEN)
+		len = NAME_MAX_LEN;
+	__u32 pos = w->pos;
+	if (len + 1 >= pos || i == PATH_DEPTH - 1) {
+		w->truncated = 1;
+		return 1;
+	}
+	pos -= len;
+	__u32 off = pos;
+	KEEP(off);
+	off &= STR_MAX - 1;
+	KEEP(len);
+	len &= NAME_MAX_LEN;
+	struct scratch *sc = w->sc;
+	bpf_probe_read_kernel(&sc->buf[off], len, name.name);
+	pos -= 1;
+	off = pos;
+	KEEP(off);
+	off &= STR_MAX - 1;
+	sc->buf[off] = '/';
+	w->pos = pos;
+	w->d = parent;
+	return 0;
+}
+
+/* Writes the absolute path of (dentry, vfsmount) into sc->s, walking up through mount points. */
+static __always_inline void build_path(struct scratch *sc, struct dentry *d, struct vfsmount *vfs)
+{
+	struct path_walk w = {
+		.sc = sc,
+		.d = d,
+		.m = container_of(vfs, struct mount, mnt),
+		.pos = STR_MAX,
+		.truncated = 0,
+	};
+	bpf_loop(PATH_DEPTH, path_step, &w, 0);
+	__u32 pos = w.pos;
+	if (pos == STR_MAX) { /* the root itself */
+		pos -= 1;
+		sc->buf[STR_MAX - 1] = '/';
+	}
+	__u32 len = STR_MAX - pos;
+	sc->s.len = len;
+	sc->s.flags = w.truncated;
+	if (w.truncated)
+		count(CNT_PATH_TRUNCATED);
+	__u32 off = pos;
+	KEEP(off);
+	off &= STR_MAX - 1;
+	KEEP(len);
+	len &= STR_MAX - 1;
+	bpf_probe_read_kernel(sc->s.data, len, &sc->buf[off]);
+}
+
+static __always_inline void notify(__u32 kind, __u32 pid, __u64 key, __u64 seq)
+{
+	struct notice *n = bpf_ringbuf_reserve(&notices, sizeof(*n), 0);
+	if (!n) {
+		count(CNT_NOTICE_LOST);
+		return;
+	}
+	n->kind = kind;
+	n->pid = pid;
+	n->key = key;
+	n->seq = seq;
+	bpf_ringbuf_submit(n, 0);
+}
+
+static __always_inline void fill_identity(struct task *t, struct task_struct *p)
+{
+	struct task_struct *parent = BPF_CORE_READ(p, real_parent);
+	t->key = task_key(p);
+	t->parent_key = task_key(parent);
+	t->start_ns = BPF_CORE_READ(p, start_boottime);
+	t->pid = BPF_CORE_READ(p, tgid);
+	t->ppid = BPF_CORE_READ(parent, tgid);
+	t->uid = BPF_CORE_READ(p, cred, uid.val);
+	t->gid = BPF_CORE_READ(p, cred, gid.val);
+	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(jibril_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	count(CNT_EXECS);
+
+	struct task *t = &sc->t;
+	__u64 key = task_key(p);
+	struct task *old = bpf_map_lookup_elem(&tasks, &key);
+	if (old)
+		__builtin_memcpy(t, old, sizeof(*t));
+	else
+		__builtin_memset(t, 0, sizeof(*t));
+	fill_identity(t, p);
+	t->exec_ns = bpf_ktime_get_boot_ns();
+	t->flags = (t->flags & ~(TASK_PATH_TRUNC | TASK_ARGS_TRUNC)) | TASK_EXECED;
+
+	/* The executable: the file the kernel actually opened, as an absolute path. */
+	struct file *f = BPF_CORE_READ(bprm, file);
+	build_path(sc, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	if (sc->s.flags)
+		t->flags |= TASK_PATH_TRUNC;
+	t->exe_key = intern(&sc->s);
+
+	/* The argument vector, NUL separated, as the new image sees it. */
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long as = BPF_CORE_READ(mm, arg_start);
+	unsigned long ae = BPF_CORE_READ(mm, arg_end);
+	__u32 alen = ae > as ? (__u32)(ae - as) : 0;
+	__u32 atrunc = 0;
+	if (alen > STR_MAX - 1) {
+		alen = STR_MAX - 1;
+		atrunc = 1;
+		count(CNT_ARGS_TRUNCATED);
+		t->flags |= TASK_ARGS_TRUNC;
+	}
+	sc->s.len = alen;
+	sc->s.flags = atrunc;
+	KEEP(alen);
+	alen &= STR_MAX - 1;
+	if (bpf_probe_read_user(sc->s.data, alen, (void *)as) == 0)
+		t->args_key = intern(&sc->s);
+	else
+		t->args_key = 0;
+
+	__u64 *seq = bpf_map_lookup_elem(&exec_seq, &zero);
+	t->exec_seq = seq ? __sync_fetch_and_add(seq, 1) + 1 : 0;
+	if (bpf_map_update_elem(&tasks, &key, t, BPF_ANY)) {
+		count(CNT_TASKS_FULL);
+		return 0;
+	}
+	notify(NOTICE_EXEC, t->pid, key, t->exec_seq);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(jibril_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* Only new processes; new threads belong to their thread group's entry. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	count(CNT_FORKS);
+	struct task *t = &sc->t;
+	__builtin_memset(t, 0, sizeof(*t));
+	/* A forked child runs its parent's image until it execs. */
+	__u64 pkey = task_key(parent);
+	struct task *pt = bpf_map_lookup_elem(&tasks, &pkey);
+	if (pt) {
+		t->exe_key = pt->exe_key;
+		t->args_key = pt->args_key;
+	}
+	fill_identity(t, child);
+	/* At fork time the child's real_parent is the forking process; fill_identity read it from the child. */
+	__u64 key = t->key;
+	if (bpf_map_update_elem(&tasks, &key, t, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&tasks, &key))
+			count(CNT_TASKS_FULL);
+		return 0;
+	}
+	notify(NOTICE_FORK, t->pid, key, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(jibril_exit, struct task_struct *p)
+{
+	/* The process ends when its last thread does. */
+	struct signal_struct *sig = BPF_CORE_READ(p, signal);
+	if (BPF_CORE_READ(sig, live.counter) != 0)
+		return 0;
+	count(CNT_EXITS);
+	__u64 key = task_key(p);
+	struct task *t = bpf_map_lookup_elem(&tasks, &key);
+	if (!t)
+		return 0;
+	t->exit_ns = bpf_ktime_get_boot_ns();
+	/* group_exit_code holds the status when the whole group was told to exit, exit_code otherwise. */
+	int code = BPF_CORE_READ(p, exit_code);
+	if (BPF_CORE_READ(sig, flags) & 0x4 /* SIGNAL_GROUP_EXIT */)
+		code = BPF_CORE_READ(sig, group_exit_code);
+	t->exit_code = code;
+	t->flags |= TASK_EXITED;
+	notify(NOTICE_EXIT, t->pid, key, 0);
+	return 0;
+}
