@@ -63,11 +63,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } exec_seq SEC(".maps");
 
-/* Per-CPU scratch space: paths are assembled backwards in buf, strings built in s (the stack is 512 bytes). */
+/* cursors: written by userland only, pinned with the facts: index 0 is the highest exec_seq userland has fully
+ * handled, so a restarted daemon reports exactly the execs it has not reported yet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cursors SEC(".maps");
+
+/* Per-CPU scratch space: paths are assembled backwards in buf, strings built in s (the stack is 512 bytes).
+ * n is never used: it keeps struct notice (otherwise only behind a ringbuf pointer) in this object's BTF, where
+ * LayoutTest compares it with the Java mirror. */
 struct scratch {
 	char buf[2 * STR_MAX];
 	struct string s;
 	struct task t;
+	struct notice n;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -96,9 +109,12 @@ static __always_inline __u64 task_key_of(__u32 tgid, __u64 start_boottime)
 	return mix64(((__u64)tgid << 40) ^ (start_boottime / NSEC_PER_TICK));
 }
 
+/* The key of t's process: its thread group leader's start time, as /proc/<tgid>/stat shows it (a thread, e.g.
+ * the one that forked or the last one to exit, has a start time of its own). */
 static __always_inline __u64 task_key(struct task_struct *t)
 {
-	return task_key_of(BPF_CORE_READ(t, tgid), BPF_CORE_READ(t, start_boottime));
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	return task_key_of(BPF_CORE_READ(leader, tgid), BPF_CORE_READ(leader, start_boottime));
 }
 
 static __always_inline __u64 fnv1a(const struct string *s)
@@ -226,7 +242,7 @@ static __always_inline void fill_identity(struct task *t, struct task_struct *p)
 	struct task_struct *parent = BPF_CORE_READ(p, real_parent);
 	t->key = task_key(p);
 	t->parent_key = task_key(parent);
-	t->start_ns = BPF_CORE_READ(p, start_boottime);
+	t->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
 	t->pid = BPF_CORE_READ(p, tgid);
 	t->ppid = BPF_CORE_READ(parent, tgid);
 	t->uid = BPF_CORE_READ(p, cred, uid.val);

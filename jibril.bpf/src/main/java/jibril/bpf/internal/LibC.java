@@ -1,0 +1,17 @@
+package jibril.bpf.internal;
+
+import com.sun.jna.Library;
+import com.sun.jna.Pointer;
+
+/** The few libc functions the binding needs, mapped through JNA. */
+public interface LibC extends Library {
+
+	int geteuid();
+
+	/** {@code ts} receives a {@code struct timespec}: seconds and nanoseconds (64-bit each on LP64). */
+	int clock_gettime(int clock, long[] ts);
+
+	int vsnprintf(Pointer buf, long size, Pointer format, Pointer args);
+
+	int close(int fd);
+}

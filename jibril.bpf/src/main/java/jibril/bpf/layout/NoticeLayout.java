@@ -1,0 +1,67 @@
+package jibril.bpf.layout;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * {@code struct notice}: one record of the notices ring buffer. A notice only says that a tasks key is new or
+ * changed; the fact itself is in the tasks map.
+ */
+public final class NoticeLayout {
+
+	private NoticeLayout() {
+	}
+
+	/** sizeof(struct notice). */
+	public static final int SIZE = 24;
+
+	/** Offset of {@code __u32 kind}. */
+	public static final int OFF_KIND = 0;
+	/** Offset of {@code __u32 pid}. */
+	public static final int OFF_PID = 4;
+	/** Offset of {@code __u64 key}. */
+	public static final int OFF_KEY = 8;
+	/** Offset of {@code __u64 seq}. */
+	public static final int OFF_SEQ = 16;
+
+	/** NOTICE_EXEC: a process executed a program. */
+	public static final int KIND_EXEC = 1;
+	/** NOTICE_EXIT: a process exited. */
+	public static final int KIND_EXIT = 2;
+	/** NOTICE_FORK: a new process was forked. */
+	public static final int KIND_FORK = 3;
+
+	/**
+	 * Decodes a notice; the same as {@link Notice#decode(ByteBuffer)}.
+	 *
+	 * @param b at least {@link #SIZE} bytes from its position
+	 * @return the notice
+	 */
+	public static Notice decode(ByteBuffer b) {
+		return Notice.decode(b);
+	}
+
+	/**
+	 * A decoded notice.
+	 *
+	 * @param kind KIND_EXEC, KIND_EXIT or KIND_FORK
+	 * @param pid the process's thread group id
+	 * @param key the tasks key
+	 * @param seq the exec generation for KIND_EXEC, 0 otherwise
+	 */
+	public record Notice(int kind, int pid, long key, long seq) {
+
+		/**
+		 * Decodes a notice starting at the buffer's position (native byte order; the buffer is not modified).
+		 *
+		 * @param b at least {@link #SIZE} bytes from its position
+		 * @return the notice
+		 */
+		public static Notice decode(ByteBuffer b) {
+			ByteBuffer n = b.duplicate().order(ByteOrder.nativeOrder());
+			int p = n.position();
+			return new Notice(n.getInt(p + OFF_KIND), n.getInt(p + OFF_PID), n.getLong(p + OFF_KEY),
+					n.getLong(p + OFF_SEQ));
+		}
+	}
+}

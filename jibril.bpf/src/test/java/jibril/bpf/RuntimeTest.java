@@ -1,0 +1,51 @@
+package jibril.bpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/** The static helpers of BpfRuntime. */
+class RuntimeTest {
+
+	@Test
+	void thisMachineSupportsJibril() {
+		KernelSupport.assumeEbpf();
+		BpfRuntime.checkSupported();
+	}
+
+	@Test
+	void bootTimeIsTheClockOfProcUptime() throws Exception {
+		double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+		long boot = BpfRuntime.bootTimeNanos();
+		assertTrue(Math.abs(boot / 1e9 - uptime) < 1.0, boot + " ns vs uptime " + uptime + " s");
+	}
+
+	@Test
+	void possibleCpusMatchesSysfs() throws Exception {
+		String possible = Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim();
+		int n = 0;
+		for (String range : possible.split(",")) {
+			String[] ends = range.split("-");
+			n += ends.length == 1 ? 1 : Integer.parseInt(ends[1]) - Integer.parseInt(ends[0]) + 1;
+		}
+		assertEquals(n, BpfRuntime.possibleCpus());
+	}
+
+	@Test
+	void unpinAllOnlyWorksInsideABpffs() throws Exception {
+		assertThrows(IllegalArgumentException.class, () -> BpfRuntime.unpinAll(Path.of("/sys/fs/bpf")));
+		Path tmp = Files.createTempDirectory("jibril-bpf-test-");
+		try {
+			assertThrows(IllegalArgumentException.class, () -> BpfRuntime.unpinAll(tmp));
+			assertTrue(Files.exists(tmp));
+		} finally {
+			Files.delete(tmp);
+		}
+		BpfRuntime.unpinAll(KernelSupport.uniquePinRoot()); // absent: nothing to do
+	}
+}

@@ -1,0 +1,192 @@
+package jibril.bpf.layout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java mirrors of jibril.h against the truth: struct sizes and member offsets from the BTF of the compiled
+ * tasks.bpf.o (as bpftool prints it), constants from jibril.h itself. Needs no privileges.
+ */
+class LayoutTest {
+
+	private static final Path OBJECT = Path.of("target/classes/jibril/bpf/obj/tasks.bpf.o");
+	private static final Path HEADER = Path.of("src/main/bpf/jibril.h");
+	private static final Pattern STRUCT = Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
+	private static final Pattern MEMBER = Pattern.compile("^\\s+'([^']*)' type_id=\\d+ bits_offset=(\\d+)( bitfield_size=\\d+)?$");
+
+	/** struct name -> (member -> bit offset, negative for bit fields), plus the size in bytes under the key "". */
+	private static Map<String, Map<String, Integer>> btf;
+	private static String header;
+
+	@BeforeAll
+	static void readBtf() throws Exception {
+		assertTrue(Files.exists(OBJECT), OBJECT + " is built by src/main/bpf/build.sh");
+		Process p = new ProcessBuilder(bpftool(), "btf", "dump", "file", OBJECT.toString()).redirectErrorStream(true)
+				.start();
+		List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+		assertEquals(0, p.waitFor(), () -> String.join("\n", lines));
+		btf = new TreeMap<>();
+		for (int i = 0; i < lines.size(); i++) {
+			Matcher s = STRUCT.matcher(lines.get(i));
+			if (!s.matches()) {
+				continue;
+			}
+			Map<String, Integer> members = new LinkedHashMap<>();
+			members.put("", Integer.parseInt(s.group(2)));
+			int vlen = Integer.parseInt(s.group(3));
+			for (int m = 1; m <= vlen; m++) {
+				Matcher mm = MEMBER.matcher(lines.get(i + m));
+				assertTrue(mm.matches(), lines.get(i + m));
+				int bits = Integer.parseInt(mm.group(2));
+				members.put(mm.group(1), mm.group(3) == null ? bits : -1);
+			}
+			btf.put(s.group(1), members);
+		}
+		header = Files.readString(HEADER);
+	}
+
+	private static String bpftool() {
+		for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/usr/local/sbin")) {
+			if (Files.isExecutable(Path.of(dir, "bpftool"))) {
+				return dir + "/bpftool";
+			}
+		}
+		return "bpftool";
+	}
+
+	@Test
+	void taskMatchesBtf() throws Exception {
+		assertMirrors("task", TaskLayout.class);
+	}
+
+	@Test
+	void stringMatchesBtf() throws Exception {
+		assertMirrors("string", StringLayout.class);
+	}
+
+	@Test
+	void noticeMatchesBtf() throws Exception {
+		assertMirrors("notice", NoticeLayout.class);
+	}
+
+	/** SIZE and one OFF_<MEMBER> per member, no more, no less. */
+	private static void assertMirrors(String struct, Class<?> mirror) throws Exception {
+		Map<String, Integer> members = btf.get(struct);
+		assertNotNull(members, "struct " + struct + " is in the BTF of " + OBJECT + "; structs there: " + btf.keySet());
+		assertEquals(members.get(""), mirror.getField("SIZE").getInt(null), "sizeof(struct " + struct + ")");
+		Map<String, Integer> java = new LinkedHashMap<>();
+		for (Field f : mirror.getFields()) {
+			if (f.getName().startsWith("OFF_") && Modifier.isStatic(f.getModifiers())) {
+				java.put(f.getName(), f.getInt(null));
+			}
+		}
+		Map<String, Integer> c = new LinkedHashMap<>();
+		members.forEach((m, bits) -> {
+			if (!m.isEmpty()) {
+				assertTrue(bits >= 0 && bits % 8 == 0, struct + "." + m + " is not a bit field");
+				c.put("OFF_" + m.toUpperCase(Locale.ROOT), bits / 8);
+			}
+		});
+		assertEquals(c, java, "member offsets of struct " + struct + " vs " + mirror.getSimpleName());
+	}
+
+	@Test
+	void constantsMatchTheHeader() {
+		assertEquals(TaskLayout.COMM_LEN, define("COMM_LEN"));
+		assertEquals(StringLayout.STR_MAX, define("STR_MAX"));
+		assertEquals(Keys.NSEC_PER_TICK, define("NSEC_PER_TICK"));
+		assertEquals(TaskLayout.FLAG_EXECED, define("TASK_EXECED"));
+		assertEquals(TaskLayout.FLAG_EXITED, define("TASK_EXITED"));
+		assertEquals(TaskLayout.FLAG_PATH_TRUNC, define("TASK_PATH_TRUNC"));
+		assertEquals(TaskLayout.FLAG_ARGS_TRUNC, define("TASK_ARGS_TRUNC"));
+		assertEquals(NoticeLayout.KIND_EXEC, enumerator("NOTICE_EXEC"));
+		assertEquals(NoticeLayout.KIND_EXIT, enumerator("NOTICE_EXIT"));
+		assertEquals(NoticeLayout.KIND_FORK, enumerator("NOTICE_FORK"));
+		Map<String, Long> counters = new TreeMap<>();
+		Matcher m = Pattern.compile("\\bCNT_(\\w+)\\s*=\\s*(\\d+)").matcher(header);
+		while (m.find()) {
+			counters.put(m.group(1), Long.parseLong(m.group(2)));
+		}
+		assertEquals(Counter.SLOTS, counters.remove("MAX"));
+		Map<String, Long> java = new TreeMap<>();
+		for (Counter c : Counter.values()) {
+			java.put(c.name(), (long) c.index());
+		}
+		assertEquals(counters, java, "enum counter");
+	}
+
+	private static long define(String name) {
+		Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)[uUlL]*\\b").matcher(header);
+		assertTrue(m.find(), name + " is #defined in " + HEADER);
+		return Long.parseLong(m.group(1));
+	}
+
+	private static long enumerator(String name) {
+		Matcher m = Pattern.compile("\\b" + name + "\\s*=\\s*(\\d+)").matcher(header);
+		assertTrue(m.find(), name + " is an enumerator in " + HEADER);
+		return Long.parseLong(m.group(1));
+	}
+
+	@Test
+	void keysMatchKnownVectors() {
+		assertEquals(0xcbf29ce484222325L, Keys.fnv1a(new byte[0], 0));
+		assertEquals(0xaf63dc4c8601ec8cL, Keys.fnv1a("a".getBytes(StandardCharsets.US_ASCII), 1));
+		assertEquals(0x85944171f73967e8L, Keys.fnv1a("foobar".getBytes(StandardCharsets.US_ASCII), 6));
+		assertEquals(0xaf63dc4c8601ec8cL, Keys.fnv1a("ab".getBytes(StandardCharsets.US_ASCII), 1), "only len bytes");
+		// splitmix64: the first output for seed 0 is mix64(0x9e3779b97f4a7c15)
+		assertEquals(0xe220a8397b1dcdafL, Keys.mix64(0x9e3779b97f4a7c15L));
+		assertEquals(Keys.mix64((1234L << 40) ^ 567), Keys.taskKey(1234, 567 * Keys.NSEC_PER_TICK + 9_999_999));
+		assertEquals(Keys.mix64((0xffffffffL << 40) ^ 1), Keys.taskKey(-1, Keys.NSEC_PER_TICK), "tgid is unsigned");
+	}
+
+	@Test
+	void decodersReadTheDocumentedOffsets() {
+		ByteBuffer t = ByteBuffer.allocate(TaskLayout.SIZE + 3).order(ByteOrder.nativeOrder());
+		t.position(3);
+		ByteBuffer task = t.slice().order(ByteOrder.nativeOrder());
+		task.putLong(TaskLayout.OFF_KEY, 1).putLong(TaskLayout.OFF_PARENT_KEY, 2).putLong(TaskLayout.OFF_START_NS, 3)
+				.putLong(TaskLayout.OFF_EXEC_NS, 4).putLong(TaskLayout.OFF_EXIT_NS, 5).putLong(TaskLayout.OFF_EXE_KEY, 6)
+				.putLong(TaskLayout.OFF_ARGS_KEY, 7).putLong(TaskLayout.OFF_EXEC_SEQ, 8).putInt(TaskLayout.OFF_PID, 9)
+				.putInt(TaskLayout.OFF_PPID, 10).putInt(TaskLayout.OFF_UID, 11).putInt(TaskLayout.OFF_GID, 12)
+				.putInt(TaskLayout.OFF_EXIT_CODE, -13).putInt(TaskLayout.OFF_FLAGS, TaskLayout.FLAG_EXITED)
+				.put(TaskLayout.OFF_COMM, "bash\0junk".getBytes(StandardCharsets.US_ASCII));
+		TaskLayout.Task decoded = TaskLayout.Task.decode(t.order(ByteOrder.BIG_ENDIAN));
+		assertEquals(new TaskLayout.Task(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -13, TaskLayout.FLAG_EXITED, "bash"),
+				decoded, "decoding starts at the position and ignores the buffer's byte order");
+		assertTrue(decoded.has(TaskLayout.FLAG_EXITED));
+		assertFalse(decoded.has(TaskLayout.FLAG_EXECED));
+
+		ByteBuffer s = ByteBuffer.allocate(StringLayout.SIZE).order(ByteOrder.nativeOrder());
+		s.putInt(StringLayout.OFF_LEN, 11).putInt(StringLayout.OFF_FLAGS, StringLayout.FLAG_TRUNCATED)
+				.put(StringLayout.OFF_DATA, "/bin/ls\0-l\0".getBytes(StandardCharsets.US_ASCII));
+		StringLayout.Text text = StringLayout.decode(s);
+		assertTrue(text.truncated());
+		assertEquals("/bin/ls\0-l\0", text.text());
+		assertEquals(List.of("/bin/ls", "-l"), text.parts());
+
+		ByteBuffer n = ByteBuffer.allocate(NoticeLayout.SIZE).order(ByteOrder.nativeOrder());
+		n.putInt(NoticeLayout.OFF_KIND, NoticeLayout.KIND_EXIT).putInt(NoticeLayout.OFF_PID, 42)
+				.putLong(NoticeLayout.OFF_KEY, -7).putLong(NoticeLayout.OFF_SEQ, 99);
+		assertEquals(new NoticeLayout.Notice(NoticeLayout.KIND_EXIT, 42, -7, 99), NoticeLayout.Notice.decode(n));
+	}
+}
