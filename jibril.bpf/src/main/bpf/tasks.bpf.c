@@ -250,35 +250,22 @@ static __always_inline void fill_identity(struct task *t, struct task_struct *p)
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(jibril_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+/* Sets t->exe_key to the absolute path of f, interned. */
+static __always_inline void record_exe(struct scratch *sc, struct task *t, struct file *f)
 {
-	__u32 zero = 0;
-	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
-		return 0;
-	count(CNT_EXECS);
-
-	struct task *t = &sc->t;
-	__u64 key = task_key(p);
-	struct task *old = bpf_map_lookup_elem(&tasks, &key);
-	if (old)
-		__builtin_memcpy(t, old, sizeof(*t));
-	else
-		__builtin_memset(t, 0, sizeof(*t));
-	fill_identity(t, p);
-	t->exec_ns = bpf_ktime_get_boot_ns();
-	t->flags = (t->flags & ~(TASK_PATH_TRUNC | TASK_ARGS_TRUNC)) | TASK_EXECED;
-
-	/* The executable: the file the kernel actually opened, as an absolute path. */
-	struct file *f = BPF_CORE_READ(bprm, file);
+	if (!f) {
+		t->exe_key = 0;
+		return;
+	}
 	build_path(sc, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
 	if (sc->s.flags)
 		t->flags |= TASK_PATH_TRUNC;
 	t->exe_key = intern(&sc->s);
+}
 
-	/* The argument vector, NUL separated, as the new image sees it. */
-	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+/* Sets t->args_key to the argument vector of mm, interned. mm must be current's: the arguments are user memory. */
+static __always_inline void record_args(struct scratch *sc, struct task *t, struct mm_struct *mm)
+{
 	unsigned long as = BPF_CORE_READ(mm, arg_start);
 	unsigned long ae = BPF_CORE_READ(mm, arg_end);
 	__u32 alen = ae > as ? (__u32)(ae - as) : 0;
@@ -293,10 +280,61 @@ int BPF_PROG(jibril_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	sc->s.flags = atrunc;
 	KEEP(alen);
 	alen &= STR_MAX - 1;
-	if (bpf_probe_read_user(sc->s.data, alen, (void *)as) == 0)
+	if (alen && bpf_probe_read_user(sc->s.data, alen, (void *)as) == 0)
 		t->args_key = intern(&sc->s);
 	else
 		t->args_key = 0;
+}
+
+/*
+ * Records p when the tasks map does not know it: a process that started before Jibril (or whose entry was
+ * reclaimed) shows up as the parent of a fork or an exec. Its image comes from mm->exe_file; its arguments only
+ * when p is current (they are user memory). Not an exec: exec_seq stays 0, so no exec event is made of it.
+ */
+static __always_inline void adopt(struct scratch *sc, struct task_struct *p, int is_current)
+{
+	__u64 key = task_key(p);
+	if (bpf_map_lookup_elem(&tasks, &key))
+		return;
+	struct task *t = &sc->t;
+	__builtin_memset(t, 0, sizeof(*t));
+	fill_identity(t, p);
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	if (!mm)
+		return; /* a kernel thread: nothing to adopt */
+	record_exe(sc, t, BPF_CORE_READ(mm, exe_file));
+	if (is_current)
+		record_args(sc, t, mm);
+	if (bpf_map_update_elem(&tasks, &key, t, BPF_NOEXIST) && !bpf_map_lookup_elem(&tasks, &key))
+		count(CNT_TASKS_FULL);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(jibril_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	count(CNT_EXECS);
+	adopt(sc, BPF_CORE_READ(p, real_parent), 0);
+
+	struct task *t = &sc->t;
+	__u64 key = task_key(p);
+	struct task *old = bpf_map_lookup_elem(&tasks, &key);
+	if (old)
+		__builtin_memcpy(t, old, sizeof(*t));
+	else
+		__builtin_memset(t, 0, sizeof(*t));
+	fill_identity(t, p);
+	t->exec_ns = bpf_ktime_get_boot_ns();
+	t->flags = (t->flags & ~(TASK_PATH_TRUNC | TASK_ARGS_TRUNC)) | TASK_EXECED;
+
+	/* The executable: the file the kernel actually opened, as an absolute path. */
+	record_exe(sc, t, BPF_CORE_READ(bprm, file));
+
+	/* The argument vector, NUL separated, as the new image sees it. */
+	record_args(sc, t, BPF_CORE_READ(p, mm));
 
 	__u64 *seq = bpf_map_lookup_elem(&exec_seq, &zero);
 	t->exec_seq = seq ? __sync_fetch_and_add(seq, 1) + 1 : 0;
@@ -319,6 +357,8 @@ int BPF_PROG(jibril_fork, struct task_struct *parent, struct task_struct *child)
 	if (!sc)
 		return 0;
 	count(CNT_FORKS);
+	/* The forking process is current: if it predates Jibril, record it now, arguments included. */
+	adopt(sc, parent, 1);
 	struct task *t = &sc->t;
 	__builtin_memset(t, 0, sizeof(*t));
 	/* A forked child runs its parent's image until it execs. */

@@ -1,0 +1,278 @@
+package jibril.core.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import jibril.bpf.BpfException;
+import jibril.bpf.BpfLink;
+import jibril.bpf.BpfMap;
+import jibril.bpf.BpfObject;
+import jibril.bpf.BpfProgram;
+import jibril.bpf.BpfRuntime;
+import jibril.bpf.layout.Counter;
+import jibril.core.api.Daemon;
+import jibril.core.api.StatusSource;
+
+/**
+ * Owns the eBPF lifecycle: at start it checks the host (root, BTF, bpffs), opens the BPF objects shipped in
+ * jibril.bpf, sizes their maps from the {@code caches} configuration, loads them (reusing the maps pinned under
+ * {@code /sys/fs/bpf/jibril} by an earlier run, so facts survive restarts), attaches the programs and registers
+ * each loaded object as a {@link BpfObject} service (property {@value #OBJECT}). At stop it unregisters them and
+ * detaches every program; the pinned maps stay ({@code bin/jibril cleanup} removes them).
+ *
+ * <p>It waits for the {@code caches} configuration (jibril.config provides it, defaults included), so maps are
+ * sized once; a later change of the sizes applies at the next start (pinned maps keep their size until
+ * {@code bin/jibril cleanup}).
+ *
+ * <p>The work runs on a thread of its own so that activation returns at once; a host that cannot run Jibril
+ * stops the daemon with {@link Daemon#EXIT_UNAVAILABLE} and a message saying what is missing.
+ */
+@Component(immediate = true, configurationPid = EbpfCore.CACHES_PID, service = StatusSource.class,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = StatusSource.NAME + "=ebpf")
+@Designate(ocd = EbpfCore.Caches.class)
+public class EbpfCore implements StatusSource {
+
+    static final String CACHES_PID = "jibril.caches";
+    /** Service property of a registered {@link BpfObject}: its name, e.g. {@code tasks}. */
+    public static final String OBJECT = "jibril.bpf.object";
+    static final String DEFAULT_PIN_ROOT = "/sys/fs/bpf/jibril";
+
+    @ObjectClassDefinition(name = "Jibril caches", description = "Map and cache sizes, in entries")
+    @interface Caches {
+        @AttributeDefinition(description = "processes kept in the kernel's tasks map")
+        int tasks() default 65_536;
+
+        @AttributeDefinition(description = "command lines")
+        int cmds() default 65_536;
+
+        @AttributeDefinition(description = "argument vectors")
+        int args() default 65_536;
+    }
+
+    /** The BPF objects this core loads, in order. */
+    static final List<String> OBJECTS = List.of("tasks");
+
+    @Reference(service = LoggerFactory.class)
+    private Logger logger;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Daemon daemon;
+
+    private BundleContext context;
+    private Caches caches;
+    private Path pinRoot;
+    private Thread starter;
+    private volatile BpfRuntime runtime;
+    private final List<BpfObject> objects = new ArrayList<>();
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private volatile String state = "starting";
+    private volatile long startMillis;
+    private volatile long attachedAt;
+
+    @Activate
+    void activate(BundleContext context, Caches caches) {
+        this.context = context;
+        this.caches = caches;
+        String root = context.getProperty("jibril.pin.root");
+        this.pinRoot = Path.of(root == null || root.isBlank() ? DEFAULT_PIN_ROOT : root);
+        startMillis = System.currentTimeMillis();
+        starter = new Thread(this::start, "jibril-ebpf-start");
+        starter.start();
+    }
+
+    @Modified
+    void modified(Caches changed) {
+        if (changed.tasks() != caches.tasks() || changed.cmds() != caches.cmds() || changed.args() != caches.args()) {
+            logger.warn("cache sizes changed; they apply at the next start of Jibril");
+        }
+    }
+
+    private void start() {
+        try {
+            BpfRuntime.checkSupported();
+        } catch (BpfException e) {
+            fail(Daemon.EXIT_UNAVAILABLE, "this host cannot run Jibril: " + e.getMessage());
+            return;
+        }
+        try {
+            BpfRuntime rt = new BpfRuntime(this::libbpfLog);
+            runtime = rt;
+            Files.createDirectories(pinRoot);
+            for (String name : OBJECTS) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                BpfObject object = load(rt, name);
+                synchronized (objects) {
+                    objects.add(object);
+                }
+            }
+            attachedAt = System.currentTimeMillis();
+            state = "attached";
+            logger.info("eBPF programs attached in {} ms ({} objects, maps pinned under {})",
+                    attachedAt - startMillis, objects.size(), pinRoot);
+            synchronized (objects) {
+                Dictionary<String, Object> runtimeProps = new Hashtable<>();
+                registrations.add(context.registerService(BpfRuntime.class, rt, runtimeProps));
+                for (BpfObject object : objects) {
+                    Dictionary<String, Object> props = new Hashtable<>();
+                    props.put(OBJECT, object.name());
+                    registrations.add(context.registerService(BpfObject.class, object, props));
+                }
+            }
+        } catch (BpfException | java.io.IOException e) {
+            fail(Daemon.EXIT_UNAVAILABLE, "could not load the eBPF programs: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            // The bundle stopped while we were starting.
+            logger.debug("eBPF start abandoned: {}", e.getMessage());
+        }
+    }
+
+    /** Opens, sizes, loads and attaches one object; maps pinned by an incompatible earlier run are replaced. */
+    private BpfObject load(BpfRuntime rt, String name) {
+        Path dir = pinRoot;
+        for (int attempt = 0;; attempt++) {
+            BpfObject object = rt.openBundled(name, dir);
+            try {
+                size(object);
+                object.load();
+                object.attachAll();
+                return object;
+            } catch (BpfException e) {
+                object.close();
+                if (attempt > 0 || !e.getMessage().contains("reuse")) {
+                    throw e;
+                }
+                logger.warn("maps pinned under {} do not fit this build or configuration ({}); "
+                        + "removing them and starting with empty maps", dir, e.getMessage());
+                for (String map : mapNames(rt, name)) {
+                    BpfRuntime.unpinAll(dir.resolve(map));
+                }
+            }
+        }
+    }
+
+    private List<String> mapNames(BpfRuntime rt, String name) {
+        try (BpfObject probe = rt.openBundled(name, null)) {
+            return probe.maps().stream().map(BpfMap::name).toList();
+        }
+    }
+
+    private void size(BpfObject object) {
+        for (BpfMap map : object.maps()) {
+            switch (map.name()) {
+                case "tasks" -> map.setMaxEntries(caches.tasks());
+                case "strings" -> map.setMaxEntries(caches.cmds() + caches.args());
+                default -> {
+                }
+            }
+        }
+    }
+
+    private void fail(int code, String message) {
+        state = "failed: " + message;
+        logger.error(message);
+        Daemon d = daemon;
+        if (d != null) {
+            d.exit(code, message);
+        }
+    }
+
+    private void libbpfLog(int level, String message) {
+        String text = message.stripTrailing();
+        switch (level) {
+            case 0 -> logger.warn("libbpf: {}", text);
+            case 1 -> logger.info("libbpf: {}", text);
+            default -> logger.debug("libbpf: {}", text);
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        starter.interrupt();
+        starter.join(30_000);
+        synchronized (objects) {
+            for (ServiceRegistration<?> r : registrations) {
+                try {
+                    r.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // the framework is stopping
+                }
+            }
+            registrations.clear();
+            for (BpfObject object : objects) {
+                object.close();
+            }
+            objects.clear();
+        }
+        BpfRuntime rt = runtime;
+        if (rt != null) {
+            rt.close();
+        }
+        logger.info("eBPF programs detached; maps stay pinned under {}", pinRoot);
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("state", state);
+        s.put("pin_root", pinRoot.toString());
+        if (attachedAt > 0) {
+            s.put("start_to_attached_ms", attachedAt - startMillis);
+        }
+        List<Map<String, Object>> programs = new ArrayList<>();
+        Map<String, Object> maps = new LinkedHashMap<>();
+        Map<String, Object> counters = new LinkedHashMap<>();
+        synchronized (objects) {
+            for (BpfObject object : objects) {
+                for (BpfProgram p : object.programs()) {
+                    programs.add(Map.of("object", object.name(), "name", p.name(), "id", p.id()));
+                }
+                for (BpfMap m : object.maps()) {
+                    if (m.name().startsWith(".") || m.name().equals("scratch")) {
+                        continue;
+                    }
+                    maps.put(m.name(), Map.of("type", m.type().toString(), "max_entries", m.maxEntries()));
+                }
+                object.maps().stream().filter(m -> m.name().equals("counters")).findFirst().ifPresent(m -> {
+                    for (Counter c : Counter.values()) {
+                        counters.put(c.name().toLowerCase(), m.sumPerCpuLong(c.index()));
+                    }
+                });
+            }
+        }
+        s.put("programs", programs);
+        s.put("maps", maps);
+        s.put("counters", counters);
+        return s;
+    }
+
+    @Override
+    public boolean ready() {
+        return attachedAt > 0;
+    }
+}

@@ -1,0 +1,101 @@
+package jibril.core.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import jibril.core.api.StatusSource;
+
+/**
+ * Collects the daemon's state from every {@link StatusSource} and the framework: {@code jibril:status} in Gogo
+ * and the health endpoint both read it.
+ */
+@Component(service = StatusReport.class, property = { "osgi.command.scope=jibril", "osgi.command.function=status" })
+public class StatusReport {
+
+    private final Map<StatusSource, String> sources = new ConcurrentHashMap<>();
+    private BundleContext context;
+    private final long startedAt = System.currentTimeMillis();
+
+    @Activate
+    void activate(BundleContext context) {
+        this.context = context;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addSource(StatusSource source, Map<String, Object> props) {
+        sources.put(source, String.valueOf(props.getOrDefault(StatusSource.NAME, source.getClass().getSimpleName())));
+    }
+
+    void removeSource(StatusSource source) {
+        sources.remove(source);
+    }
+
+    /** Gogo: {@code jibril:status}, the whole state as nested maps. */
+    public Map<String, Object> status() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("ready", ready());
+        report.put("uptime_s", (System.currentTimeMillis() - startedAt) / 1000);
+        report.put("bundles", bundles());
+        List<Map.Entry<StatusSource, String>> entries = new ArrayList<>(sources.entrySet());
+        entries.sort(Map.Entry.comparingByValue());
+        for (Map.Entry<StatusSource, String> e : entries) {
+            try {
+                report.put(e.getValue(), e.getKey().status());
+            } catch (RuntimeException ex) {
+                report.put(e.getValue(), Map.of("error", String.valueOf(ex)));
+            }
+        }
+        return report;
+    }
+
+    /** Ready when every Jibril bundle is active and every status source says it is ready. */
+    public boolean ready() {
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName() != null && b.getSymbolicName().startsWith("jibril.")
+                    && b.getState() != Bundle.ACTIVE && b.getHeaders().get("Fragment-Host") == null) {
+                return false;
+            }
+        }
+        return !sources.isEmpty() && sources.keySet().stream().allMatch(StatusSource::ready);
+    }
+
+    private Map<String, Object> bundles() {
+        int active = 0;
+        List<String> inactive = new ArrayList<>();
+        Bundle[] all = context.getBundles();
+        for (Bundle b : all) {
+            if (b.getState() == Bundle.ACTIVE || b.getHeaders().get("Fragment-Host") != null) {
+                active++;
+            } else {
+                inactive.add(b.getSymbolicName() + " " + state(b.getState()));
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("total", all.length);
+        m.put("active", active);
+        m.put("not_active", inactive);
+        return m;
+    }
+
+    private static String state(int s) {
+        return switch (s) {
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            default -> "ACTIVE";
+        };
+    }
+}
