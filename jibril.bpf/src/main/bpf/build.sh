@@ -19,7 +19,9 @@ arch=$(uname -m); case "$arch" in x86_64) target=x86;; aarch64) target=arm64;; *
 shopt -s nullglob
 for c in "$src"/*.bpf.c; do
   o="$out/$(basename "${c%.c}").o"
-  if [ "$o" -nt "$c" ] && [ "$o" -nt "$here/jibril.h" ] && [ "$o" -nt "$0" ] && [ "$o" -nt "$work/vmlinux.h" ]; then continue; fi
+  fresh=1
+  for dep in "$c" "$here"/*.h "$0" "$work/vmlinux.h"; do [ "$o" -nt "$dep" ] || fresh=0; done
+  [ "$fresh" = 1 ] && continue
   clang -g -O2 -target bpf -D__TARGET_ARCH_$target -Wall -Werror \
     -I"$work" -I"$here" -I/usr/include/$(uname -m)-linux-gnu \
     -c "$c" -o "$o.tmp"

@@ -13,14 +13,16 @@
 /* USER_HZ: /proc/<pid>/stat reports start times in these ticks, so task keys use them too (procfs can seed them). */
 #define NSEC_PER_TICK 10000000ULL
 
-/* Notice kinds: a notice only says "this key is new or changed"; the fact itself lives in a map. */
+/* Notice kinds: a notice only says "this key is new or changed"; the fact itself lives in a map.
+ * Ranges per program family: tasks 1-15, files 16-31, network 32-47. */
 enum notice_kind {
 	NOTICE_EXEC = 1,
 	NOTICE_EXIT = 2,
 	NOTICE_FORK = 3,
 };
 
-/* Counters of everything the kernel side could not do, and of what it did; index into the counters map. */
+/* Counters of everything the kernel side could not do, and of what it did; index into the counters map.
+ * Ranges per program family: shared and tasks 0-15, files 16-31, network 32-47, reserved 48-63. */
 enum counter {
 	CNT_NOTICE_LOST = 0,    /* notice ring buffer full: a sweep will find the fact later */
 	CNT_TASKS_FULL = 1,     /* tasks map full: fact lost, counted */
@@ -30,7 +32,7 @@ enum counter {
 	CNT_EXECS = 5,
 	CNT_FORKS = 6,
 	CNT_EXITS = 7,
-	CNT_MAX = 16,
+	CNT_MAX = 64,
 };
 
 /* Task flags. */

@@ -23,7 +23,7 @@ public enum Counter {
 	EXITS(7);
 
 	/** CNT_MAX: the size of the counters map (room for counters to come). */
-	public static final int SLOTS = 16;
+	public static final int SLOTS = 64;
 
 	private final int index;
 
