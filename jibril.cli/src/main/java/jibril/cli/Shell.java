@@ -36,6 +36,15 @@ public final class Shell {
         List<String> commands = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "query" -> {
+                    String command = queryCommand(java.util.Arrays.copyOfRange(args, i + 1, args.length));
+                    if (command == null) {
+                        err.println("usage: jibril query processes [--pid N] [--exe REGEX] [--since T] [--limit N]");
+                        return 2;
+                    }
+                    commands.add(command);
+                    i = args.length;
+                }
                 case "--socket" -> socket = value(args, ++i, "--socket");
                 case "-c" -> commands.add(value(args, ++i, "-c"));
                 case "-h", "--help" -> {
@@ -100,6 +109,39 @@ public final class Shell {
         }
         out.println("jibril shell: the daemon closed the connection");
         return 4;
+    }
+
+    /**
+     * The Gogo command for {@code jibril query WHAT [--option value]...}: JSON lines, every value quoted so that
+     * Gogo takes regular expressions literally. Null when the arguments are not of that form.
+     */
+    static String queryCommand(String[] args) {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            return null;
+        }
+        StringBuilder cmd = new StringBuilder("jibril:query --json");
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || a.equals("--json")) {
+                if (a.equals("--json")) {
+                    continue;
+                }
+                return null;
+            }
+            if (i + 1 >= args.length) {
+                return null;
+            }
+            cmd.append(' ').append(a).append(' ').append(quote(args[++i]));
+        }
+        return cmd.append(' ').append(quote(args[0])).toString();
+    }
+
+    /** Single-quoted for Gogo: no variable, closure or pipe expansion inside. */
+    static String quote(String value) {
+        if (value.indexOf('\'') >= 0) {
+            throw new IllegalArgumentException("values may not contain a single quote: " + value);
+        }
+        return "'" + value + "'";
     }
 
     private static String value(String[] args, int i, String flag) {

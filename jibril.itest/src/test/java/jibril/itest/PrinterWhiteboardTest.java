@@ -77,7 +77,8 @@ public class PrinterWhiteboardTest {
                         .anyMatch(e -> e.process() != null && e.process().pid() == wanted));
             }
             Event e = printer.byExe(exe).orElse(null);
-            assertNotNull("no exec event for " + exe + " among " + printer.events.size() + " events", e);
+            assertNotNull("no exec event for " + exe + " among " + printer.events.size() + " events; status: "
+                    + status(), e);
             assertEquals(pid, e.process().pid());
             assertEquals(ProcessHandle.current().pid(), e.process().ppid());
             assertEquals(exe + " alpha beta gamma", e.process().cmd());
@@ -96,6 +97,15 @@ public class PrinterWhiteboardTest {
         Thread.sleep(3_000); // longer than a notice round trip and a sweep
         assertTrue("events after unregistering", printer.byExe(after).isEmpty());
         assertEquals(before, printer.events.size());
+    }
+
+    private String status() throws Exception {
+        StringBuilder s = new StringBuilder();
+        for (var ref : context.getServiceReferences(jibril.core.api.StatusSource.class, null)) {
+            s.append(ref.getProperty(jibril.core.api.StatusSource.NAME)).append('=')
+                    .append(context.getService(ref).status()).append("; ");
+        }
+        return s.toString();
     }
 
     private static Path uniqueTrue(Path dir) throws Exception {

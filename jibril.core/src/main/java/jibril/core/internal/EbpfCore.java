@@ -57,7 +57,7 @@ public class EbpfCore implements StatusSource {
 
     static final String CACHES_PID = "jibril.caches";
     /** Service property of a registered {@link BpfObject}: its name, e.g. {@code tasks}. */
-    public static final String OBJECT = "jibril.bpf.object";
+    public static final String OBJECT = jibril.core.api.BpfServices.OBJECT;
     static final String DEFAULT_PIN_ROOT = "/sys/fs/bpf/jibril";
 
     @ObjectClassDefinition(name = "Jibril caches", description = "Map and cache sizes, in entries")

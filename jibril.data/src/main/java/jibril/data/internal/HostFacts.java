@@ -1,4 +1,4 @@
-package jibril.core.internal;
+package jibril.data.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;

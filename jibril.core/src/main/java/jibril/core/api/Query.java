@@ -1,0 +1,36 @@
+package jibril.core.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Questions to Jibril's record of the host, answered from the in-kernel maps (through caches of what never
+ * changes). Implemented by the jibril.data bundle; {@code jibril:query} and {@code bin/jibril query} use it.
+ */
+@ProviderType
+public interface Query {
+
+    /**
+     * Which records to return; every field is optional (null: no condition) and conditions combine with AND.
+     *
+     * @param pid   the process id
+     * @param exe   a regular expression the executable path must contain a match of
+     * @param path  a regular expression a file path must contain a match of
+     * @param since only records active (started, changed) at or after this instant
+     * @param limit at most this many records (0: no limit)
+     */
+    record Filter(Long pid, Pattern exe, Pattern path, Instant since, int limit) {
+
+        /** No condition. */
+        public static final Filter ALL = new Filter(null, null, null, null, 0);
+    }
+
+    /** Processes, in start order. */
+    List<ProcessRecord> processes(Filter filter);
+
+    /** The ancestry of a process: parent first, as far as it is known (maps, then /proc). */
+    List<ProcessRecord> ancestry(ProcessRecord process);
+}

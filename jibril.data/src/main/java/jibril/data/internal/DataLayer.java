@@ -1,0 +1,327 @@
+package jibril.data.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import jibril.bpf.BpfException;
+import jibril.bpf.BpfMap;
+import jibril.bpf.BpfObject;
+import jibril.bpf.BpfRuntime;
+import jibril.bpf.RingBuffer;
+import jibril.bpf.UpdateFlag;
+import jibril.bpf.layout.NoticeLayout;
+import jibril.bpf.layout.NoticeLayout.Notice;
+import jibril.bpf.layout.TaskLayout;
+import jibril.bpf.layout.TaskLayout.Task;
+import jibril.core.api.BpfServices;
+import jibril.core.api.ObservationListener;
+import jibril.core.api.ProcessRecord;
+import jibril.core.api.Query;
+import jibril.core.api.StatusSource;
+
+/**
+ * The data layer: reads the notice ring buffer (a hint that a key is new) and sweeps the maps on a cadence (the
+ * truth), so every new fact reaches the {@link ObservationListener}s exactly once, even when notices were lost.
+ * For processes, the generation of each exec ({@code exec_seq}) and a cursor kept in the pinned {@code cursors}
+ * map decide what is new; a restarted daemon therefore reports what happened while it was down, and nothing twice.
+ * It also answers {@link Query}s and reclaims kernel entries of processes that exited and were reported.
+ */
+@Component(immediate = true, configurationPid = DataLayer.PID, service = { Query.class, StatusSource.class },
+        property = StatusSource.NAME + "=data")
+@Designate(ocd = DataLayer.Config.class)
+public class DataLayer implements Query, StatusSource {
+
+    static final String PID = "jibril.caches";
+    private static final int CURSOR_EXEC = 0;
+
+    @ObjectClassDefinition(name = "Jibril data layer caches")
+    @interface Config {
+        @AttributeDefinition(name = "rec.tasks", description = "records of reclaimed processes kept in userland")
+        int rec_tasks() default 65_536;
+
+        @AttributeDefinition(name = "cmds", description = "resolved strings (paths, command lines) kept in userland")
+        int cmds() default 65_536;
+    }
+
+    /** Seconds between sweeps of the tasks map; the notice path is the fast one, sweeps are the safety net. */
+    static final long TASK_SWEEP_MS = 2_000;
+    /** How long an exited process stays in the kernel map before it is reclaimed into userland. */
+    static final long RECLAIM_GRACE_NS = 30_000_000_000L;
+
+    @Reference(service = LoggerFactory.class)
+    private Logger logger;
+
+    @Reference(target = "(" + BpfServices.OBJECT + "=tasks)")
+    private BpfObject tasksObject;
+
+    @Reference
+    private BpfRuntime runtime;
+
+    private final List<ObservationListener> listeners = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(ObservationListener l) {
+        listeners.add(l);
+    }
+
+    void removeListener(ObservationListener l) {
+        listeners.remove(l);
+    }
+
+    private final TaskStore.Clock clock = new TaskStore.Clock();
+    private final BlockingQueue<Notice> notices = new ArrayBlockingQueue<>(65_536);
+    private final AtomicLong noticesSeen = new AtomicLong();
+    private final AtomicLong noticesDropped = new AtomicLong();
+    private final AtomicLong executed = new AtomicLong();
+    private final AtomicLong foundBySweep = new AtomicLong();
+    private final AtomicLong missed = new AtomicLong();
+    private final AtomicLong reclaimedCount = new AtomicLong();
+    private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong listenerErrors = new AtomicLong();
+    private volatile long lastSweepMs;
+
+    /** Exec seqs above the cursor already reported; the cursor advances over contiguous ones. */
+    private final TreeSet<Long> handledAbove = new TreeSet<>();
+    private long cursor;
+
+    private volatile boolean running = true;
+    private TaskStore store;
+    private RingBuffer ring;
+    private BpfMap cursors;
+    private BpfMap execSeq;
+    private Thread poller;
+    private Thread worker;
+
+    @Activate
+    void activate(Config config) {
+        store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks());
+        cursors = tasksObject.map("cursors");
+        execSeq = tasksObject.map("exec_seq");
+        cursor = readU64(cursors, CURSOR_EXEC);
+        ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
+        poller = new Thread(this::poll, "jibril-data-notices");
+        worker = new Thread(this::work, "jibril-data");
+        poller.start();
+        worker.start();
+    }
+
+    @Modified
+    void modified(Config config) {
+        // Cache sizes apply at the next start; nothing to do live.
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        running = false;
+        poller.join(2_000);
+        worker.interrupt();
+        worker.join(5_000);
+        ring.close();
+        synchronized (handledAbove) {
+            writeU64(cursors, CURSOR_EXEC, cursor);
+        }
+    }
+
+    /** Ring buffer callback on the poller thread: only queue. */
+    private void onNotice(ByteBuffer record) {
+        noticesSeen.incrementAndGet();
+        Notice n = NoticeLayout.decode(record);
+        if (n.kind() == NoticeLayout.KIND_EXEC && !notices.offer(n)) {
+            noticesDropped.incrementAndGet(); // the next sweep finds it
+        }
+    }
+
+    private void poll() {
+        while (running) {
+            try {
+                ring.poll(100);
+            } catch (BpfException e) {
+                logger.error("reading notices failed; sweeps go on", e);
+                sleep(1000);
+            }
+        }
+    }
+
+    private void work() {
+        long nextSweep = 0;
+        while (running) {
+            try {
+                long now = System.currentTimeMillis();
+                if (now >= nextSweep) {
+                    sweepTasks();
+                    nextSweep = now + TASK_SWEEP_MS;
+                }
+                Notice n = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
+                if (n != null) {
+                    Task t = store.task(n.key());
+                    // Re-executed since: the newer image is reported by its own notice or the sweep.
+                    if (t != null && t.execSeq() == n.seq()) {
+                        report(t, false);
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                logger.error("data layer step failed; going on", e);
+                sleep(100);
+            }
+        }
+    }
+
+    /** Reports every exec above the cursor no notice brought, then moves the cursor past this sweep. */
+    private void sweepTasks() {
+        long global = readU64(execSeq, 0);
+        long below;
+        synchronized (handledAbove) {
+            below = cursor;
+        }
+        List<Task> unseen = new ArrayList<>();
+        tasksObject.map("tasks").dump((k, v) -> {
+            Task t = TaskLayout.decode(v.order(ByteOrder.nativeOrder()));
+            if (t.execSeq() > below && !isHandled(t.execSeq())) {
+                unseen.add(t);
+            }
+        });
+        unseen.sort((a, b) -> Long.compare(a.execSeq(), b.execSeq()));
+        for (Task t : unseen) {
+            report(t, true);
+        }
+        synchronized (handledAbove) {
+            if (global > cursor) {
+                // Every seq up to global is now reported (in the set or below the cursor) or gone for good: its
+                // entry was overwritten by a later exec of the same process before anyone read it, or never
+                // stored (tasks map full, counted by the kernel).
+                long reported = handledAbove.headSet(global, true).size();
+                missed.addAndGet(Math.max(0, (global - cursor) - reported));
+                handledAbove.headSet(global, true).clear();
+                cursor = global;
+            }
+            writeU64(cursors, CURSOR_EXEC, cursor);
+        }
+        reclaimedCount.addAndGet(store.reclaim(cursor, RECLAIM_GRACE_NS, clock));
+        sweeps.incrementAndGet();
+        lastSweepMs = System.currentTimeMillis();
+    }
+
+    private boolean isHandled(long seq) {
+        synchronized (handledAbove) {
+            return seq <= cursor || handledAbove.contains(seq);
+        }
+    }
+
+    private void report(Task t, boolean bySweep) {
+        synchronized (handledAbove) {
+            if (t.execSeq() <= cursor || !handledAbove.add(t.execSeq())) {
+                return;
+            }
+            while (handledAbove.remove(cursor + 1)) {
+                cursor++;
+            }
+        }
+        if (bySweep) {
+            foundBySweep.incrementAndGet();
+        }
+        if ((t.flags() & TaskLayout.FLAG_EXECED) == 0) {
+            return;
+        }
+        executed.incrementAndGet();
+        ProcessRecord p = store.record(t, clock);
+        for (ObservationListener l : listeners) {
+            try {
+                l.executed(p);
+            } catch (RuntimeException e) {
+                if (listenerErrors.incrementAndGet() % 1000 == 1) {
+                    logger.error("an observation listener failed ({} failures so far)", listenerErrors.get(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public List<ProcessRecord> processes(Filter filter) {
+        List<ProcessRecord> out = new ArrayList<>();
+        long since = filter.since() == null ? Long.MIN_VALUE
+                : filter.since().getEpochSecond() * 1_000_000_000L + filter.since().getNano();
+        store.forEach(clock, p -> {
+            if (filter.pid() != null && p.pid() != filter.pid()) {
+                return;
+            }
+            if (filter.exe() != null && !filter.exe().matcher(p.exe()).find()) {
+                return;
+            }
+            if (Math.max(p.startNs(), Math.max(p.execNs(), p.exitNs())) < since) {
+                return;
+            }
+            out.add(p);
+        });
+        out.sort((a, b) -> Long.compare(a.startNs(), b.startNs()));
+        return filter.limit() > 0 && out.size() > filter.limit() ? out.subList(0, filter.limit()) : out;
+    }
+
+    @Override
+    public List<ProcessRecord> ancestry(ProcessRecord process) {
+        return store.ancestry(process, clock);
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("notices_seen", noticesSeen.get());
+        s.put("notices_dropped_in_userland", noticesDropped.get());
+        s.put("executions", executed.get());
+        s.put("executions_found_by_sweep", foundBySweep.get());
+        s.put("executions_missed", missed.get());
+        s.put("tasks_reclaimed", reclaimedCount.get());
+        s.put("sweeps", sweeps.get());
+        s.put("tasks_sweep_lag_ms", lastSweepMs == 0 ? -1 : System.currentTimeMillis() - lastSweepMs);
+        s.put("listeners", listeners.size());
+        s.put("listener_errors", listenerErrors.get());
+        synchronized (handledAbove) {
+            s.put("exec_cursor", cursor);
+        }
+        return s;
+    }
+
+    private static long readU64(BpfMap map, int index) {
+        byte[] k = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+        byte[] v = map.lookup(k);
+        return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong();
+    }
+
+    private static void writeU64(BpfMap map, int index, long value) {
+        byte[] k = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+        byte[] v = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(value).array();
+        map.update(k, v, UpdateFlag.ANY);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

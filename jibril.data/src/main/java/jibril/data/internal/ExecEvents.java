@@ -1,0 +1,127 @@
+package jibril.data.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import jibril.core.api.Event;
+import jibril.core.api.EventPublisher;
+import jibril.core.api.ObservationListener;
+import jibril.core.api.ProcessInfo;
+import jibril.core.api.ProcessRecord;
+import jibril.core.api.Query;
+import jibril.core.api.StatusSource;
+
+/**
+ * The informational {@code exec} event: one per program execution on the host, with the process, its ancestry
+ * and the host, for every printer. On while an entry of the config's event list ends in {@code :exec}
+ * (the default has {@code jibril:core:exec}).
+ */
+@Component(configurationPid = ExecEvents.EVENTS_PID, service = { ObservationListener.class, StatusSource.class },
+        property = StatusSource.NAME + "=exec_events")
+@Designate(ocd = ExecEvents.Config.class)
+public class ExecEvents implements ObservationListener, StatusSource {
+
+    static final String EVENTS_PID = "jibril.events";
+    static final String EVENT_NAME = "exec";
+
+    @ObjectClassDefinition(name = "Jibril events")
+    @interface Config {
+        @AttributeDefinition(description = "Enabled events as extension:plugin:event")
+        String[] enabled() default { "jibril:core:exec" };
+    }
+
+    private static final Event.Metadata METADATA = new Event.Metadata("execution", EVENT_NAME, EVENT_NAME, "1.0",
+            "A program was executed", "", "", "", "none", "");
+
+    /**
+     * Dynamic: the data layer (which provides Query) binds this listener, so a static reference back to it would
+     * be a cycle that SCR may refuse while it activates the two.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Query query;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher publisher;
+
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong unpublished = new AtomicLong();
+    private volatile boolean enabled;
+    private volatile Event.HostOs host;
+    private volatile long hostReadAt;
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        enabled = Arrays.stream(config.enabled()).anyMatch(e -> e.equals(EVENT_NAME) || e.endsWith(":" + EVENT_NAME));
+    }
+
+    @Override
+    public void executed(ProcessRecord p) {
+        if (!enabled) {
+            return;
+        }
+        EventPublisher pub = publisher;
+        if (pub == null) {
+            unpublished.incrementAndGet();
+            return;
+        }
+        List<ProcessInfo> ancestry = new ArrayList<>();
+        Query q = query;
+        if (q != null) {
+            for (ProcessRecord a : q.ancestry(p)) {
+                ancestry.add(info(a));
+            }
+        }
+        pub.publish(new Event(UUID.randomUUID().toString(), Instant.now().toString(), "", METADATA,
+                Event.Score.ofImportance("none"), info(p), new Event.Background(ancestry),
+                new Event.Scenarios(host())));
+        published.incrementAndGet();
+    }
+
+    static ProcessInfo info(ProcessRecord p) {
+        return new ProcessInfo(rfc3339(p.startNs()), p.exited() ? rfc3339(p.exitNs()) : "", p.retcode(), p.uid(),
+                p.pid(), p.ppid(), p.comm(), p.cmd(), p.exe(), p.args());
+    }
+
+    static String rfc3339(long epochNanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
+                Math.floorMod(epochNanos, 1_000_000_000L)).toString();
+    }
+
+    private Event.HostOs host() {
+        long now = System.currentTimeMillis();
+        if (host == null || now - hostReadAt > 60_000) {
+            host = HostFacts.read();
+            hostReadAt = now;
+        }
+        return host;
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("enabled", enabled);
+        s.put("published", published.get());
+        s.put("without_publisher", unpublished.get());
+        return s;
+    }
+}

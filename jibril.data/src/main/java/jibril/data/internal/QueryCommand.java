@@ -1,0 +1,145 @@
+package jibril.data.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+
+import jibril.core.api.ProcessRecord;
+import jibril.core.api.Query;
+
+/**
+ * Gogo {@code jibril:query}: questions to the record of the host. Returns records (one map each); with
+ * {@code --json} one JSON object a line, which is what {@code bin/jibril query} prints for scripts.
+ */
+@Component(service = QueryCommand.class, property = { "osgi.command.scope=jibril", "osgi.command.function=query" })
+public class QueryCommand {
+
+    @Reference
+    private Query query;
+
+    private final Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+
+    @Descriptor("query Jibril's record: query processes [--pid N] [--exe REGEX] [--since T] [--limit N] [--json]")
+    public Object query(@Descriptor("processes, then options: --pid N, --exe REGEX, --path REGEX, --since "
+            + "(RFC 3339 or 30s/5m/2h back), --limit N, --json (one JSON object a line)") String... argv) {
+        String what = null;
+        long pid = -1;
+        String exe = "";
+        String path = "";
+        String since = "";
+        int limit = 0;
+        boolean json = false;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            switch (a) {
+                case "--json" -> json = true;
+                case "--pid" -> pid = number(a, value(argv, ++i, a));
+                case "--exe" -> exe = value(argv, ++i, a);
+                case "--path" -> path = value(argv, ++i, a);
+                case "--since" -> since = value(argv, ++i, a);
+                case "--limit" -> limit = (int) number(a, value(argv, ++i, a));
+                default -> {
+                    if (a.startsWith("--") || what != null) {
+                        throw new IllegalArgumentException("unexpected '" + a + "' (see: help jibril:query)");
+                    }
+                    what = a;
+                }
+            }
+        }
+        if (what == null) {
+            throw new IllegalArgumentException("what to query: processes, files, flows or domains");
+        }
+        Query.Filter filter = new Query.Filter(pid < 0 ? null : pid, regex("--exe", exe), regex("--path", path),
+                instant(since), limit);
+        List<Map<String, Object>> rows = switch (what) {
+            case "processes", "process", "procs" -> processes(filter);
+            case "files", "flows", "domains" -> throw new IllegalArgumentException(
+                    what + " are not recorded yet in this version (processes are)");
+            default -> throw new IllegalArgumentException(
+                    "unknown record kind '" + what + "': expected processes, files, flows or domains");
+        };
+        if (!json) {
+            return rows;
+        }
+        StringBuilder out = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            out.append(gson.toJson(row)).append('\n');
+        }
+        return out.length() == 0 ? "" : out.substring(0, out.length() - 1);
+    }
+
+    private List<Map<String, Object>> processes(Query.Filter filter) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ProcessRecord p : query.processes(filter)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", Long.toUnsignedString(p.key()));
+            m.put("pid", p.pid());
+            m.put("ppid", p.ppid());
+            m.put("uid", p.uid());
+            m.put("comm", p.comm());
+            m.put("exe", p.exe());
+            m.put("args", p.args());
+            m.put("cmd", p.cmd());
+            m.put("start", ExecEvents.rfc3339(p.startNs()));
+            m.put("exec", p.execNs() == 0 ? "" : ExecEvents.rfc3339(p.execNs()));
+            m.put("exit", p.exited() ? ExecEvents.rfc3339(p.exitNs()) : "");
+            m.put("retcode", p.retcode());
+            rows.add(m);
+        }
+        return rows;
+    }
+
+    private static String value(String[] argv, int i, String option) {
+        if (i >= argv.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return argv[i];
+    }
+
+    private static long number(String option, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": expected a number, got '" + value + "'");
+        }
+    }
+
+    static Pattern regex(String option, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Pattern.compile(value);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException(option + ": not a regular expression: " + e.getDescription());
+        }
+    }
+
+    static Instant instant(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException notAnInstant) {
+            try {
+                return Instant.now().minus(Duration.parse("PT" + value.toUpperCase()));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("--since: expected an RFC 3339 instant or a duration like 30s, 5m, 2h, got '"
+                        + value + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package jibril.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+import jibril.core.api.ObservationListener;
+import jibril.core.api.ProcessRecord;
+import jibril.core.api.Query;
+
+/**
+ * The data layer across bundles: the Query service answers with real processes from the kernel's maps, and an
+ * ObservationListener registered at run time is told of each new execution once.
+ */
+@RunWith(PaxExam.class)
+public class DataLayerTest {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private Query query;
+
+    @Configuration
+    public Option[] config() {
+        return JibrilOptions.with(JibrilOptions.QUIET_CONFIG);
+    }
+
+    @Test
+    public void queriesAndObservationsSeeARealExecution() throws Exception {
+        List<ProcessRecord> observed = new CopyOnWriteArrayList<>();
+        ObservationListener listener = new ObservationListener() {
+            @Override
+            public void executed(ProcessRecord process) {
+                observed.add(process);
+            }
+        };
+        ServiceRegistration<ObservationListener> reg = context.registerService(ObservationListener.class, listener,
+                null);
+        try {
+            Path dir = Path.of(context.getProperty("jibril.itest.dir"));
+            Path exe = dir.resolve("jibril-data-" + UUID.randomUUID().toString().substring(0, 8));
+            Files.copy(Path.of("/bin/true"), exe, StandardCopyOption.COPY_ATTRIBUTES);
+            Pattern byExe = Pattern.compile(Pattern.quote(exe.toString()) + "$");
+            Query.Filter filter = new Query.Filter(null, byExe, null, null, 0);
+            // The programs may still be attaching when the framework starts: run it until it is seen (bounded).
+            long pid = -1;
+            for (int i = 0; i < 20 && query.processes(filter).isEmpty(); i++) {
+                Process p = new ProcessBuilder(exe.toString(), "--flag", "value").start();
+                pid = p.pid();
+                p.waitFor();
+                Waits.until(1_000, () -> !query.processes(filter).isEmpty());
+            }
+            List<ProcessRecord> found = query.processes(filter);
+            assertTrue("not found by the query: " + exe, !found.isEmpty());
+            ProcessRecord r = found.get(found.size() - 1);
+            assertEquals(pid, r.pid());
+            assertEquals(ProcessHandle.current().pid(), r.ppid());
+            assertEquals(List.of(exe.toString(), "--flag", "value"), r.argv());
+            assertTrue("no exit recorded", Waits.until(5_000, () -> query.processes(filter).stream()
+                    .anyMatch(ProcessRecord::exited)));
+            assertEquals(ProcessHandle.current().pid(), query.ancestry(r).get(0).pid());
+
+            long wanted = pid;
+            assertTrue("the listener was not told", Waits.until(5_000,
+                    () -> observed.stream().anyMatch(o -> o.pid() == wanted && o.exe().equals(exe.toString()))));
+            Thread.sleep(2_500); // a sweep: it must not report the same execution again
+            // (Java's process launcher execs jspawnhelper first, under the same pid: count the binary's exec only.)
+            assertEquals(1, observed.stream().filter(o -> o.pid() == wanted && o.exe().equals(exe.toString()))
+                    .count());
+
+            List<ProcessRecord> byPid = query.processes(new Query.Filter(pid, null, null, null, 0));
+            assertTrue(byPid.stream().allMatch(p -> p.pid() == wanted));
+        } finally {
+            reg.unregister();
+        }
+    }
+}
