@@ -59,6 +59,7 @@ class ExecEventTest {
             JibrilProcess.Result status = jibril.shell("jibril:status");
             assertEquals(0, status.code(), status.output());
             assertTrue(status.output().contains("attached"), status.output());
+            assertTrue(status.output().matches("(?s).*procfs\\s+\\[seeded=[1-9].*"), "procfs did not seed:\n" + status.output());
             List<Integer> ids = programIds(status.output());
             assertEquals(3, ids.size(), "program ids in status: " + status.output());
             assertTrue(jibril.process().isAlive());

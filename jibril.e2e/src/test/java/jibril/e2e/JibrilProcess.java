@@ -53,7 +53,7 @@ final class JibrilProcess implements AutoCloseable {
                   log-level: info
                   health-port: %d
                 config:
-                  plugin: [jibril:hold]
+                  plugin: [jibril:hold, jibril:procfs]
                   printer: [jibril:printers:stdout]
                   event: [jibril:core:exec]
                 """.formatted(healthPort) + extra);

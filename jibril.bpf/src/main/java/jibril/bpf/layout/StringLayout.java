@@ -71,6 +71,21 @@ public final class StringLayout {
 		return new Text(new String(data, StandardCharsets.UTF_8), (s.getInt(p + OFF_FLAGS) & FLAG_TRUNCATED) != 0);
 	}
 
+	/**
+	 * Encodes a struct string as the kernel lays it out; data of {@link #STR_MAX} bytes or more is cut to
+	 * STR_MAX - 1 and flagged truncated, as the kernel cuts argument vectors. The dictionary key of the result is {@code Keys.fnv1a(data, len)}.
+	 *
+	 * @param data the bytes
+	 * @return {@link #SIZE} bytes in native byte order
+	 */
+	public static byte[] encode(byte[] data) {
+		int len = Math.min(data.length, STR_MAX - 1);
+		ByteBuffer s = ByteBuffer.allocate(SIZE).order(ByteOrder.nativeOrder());
+		s.putInt(OFF_LEN, len).putInt(OFF_FLAGS, len < data.length ? FLAG_TRUNCATED : 0);
+		s.put(OFF_DATA, data, 0, len);
+		return s.array();
+	}
+
 	/** A NUL-terminated string of at most {@code max} bytes at an absolute index, as UTF-8. */
 	static String cString(ByteBuffer b, int index, int max) {
 		int n = 0;

@@ -104,6 +104,23 @@ public final class TaskLayout {
 		}
 
 		/**
+		 * Encodes this task as the kernel lays it out (for userland writers such as the procfs seeder).
+		 *
+		 * @return {@link #SIZE} bytes in native byte order
+		 */
+		public byte[] encode() {
+			ByteBuffer t = ByteBuffer.allocate(SIZE).order(ByteOrder.nativeOrder());
+			t.putLong(OFF_KEY, key).putLong(OFF_PARENT_KEY, parentKey).putLong(OFF_START_NS, startNs)
+					.putLong(OFF_EXEC_NS, execNs).putLong(OFF_EXIT_NS, exitNs).putLong(OFF_EXE_KEY, exeKey)
+					.putLong(OFF_ARGS_KEY, argsKey).putLong(OFF_EXEC_SEQ, execSeq).putInt(OFF_PID, pid)
+					.putInt(OFF_PPID, ppid).putInt(OFF_UID, uid).putInt(OFF_GID, gid).putInt(OFF_EXIT_CODE, exitCode)
+					.putInt(OFF_FLAGS, flags);
+			byte[] c = comm.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+			t.put(OFF_COMM, c, 0, Math.min(c.length, COMM_LEN - 1));
+			return t.array();
+		}
+
+		/**
 		 * Whether a flag is set.
 		 *
 		 * @param flag one of the FLAG_* constants

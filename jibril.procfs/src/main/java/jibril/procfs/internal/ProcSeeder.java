@@ -1,0 +1,157 @@
+package jibril.procfs.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jibril.bpf.BpfException;
+import jibril.bpf.BpfMap;
+import jibril.bpf.UpdateFlag;
+import jibril.bpf.layout.Keys;
+import jibril.bpf.layout.StringLayout;
+import jibril.bpf.layout.TaskLayout;
+
+/**
+ * Writes every process found under a proc root into the tasks map (and its exe path and argument vector into the
+ * strings dictionary), keyed exactly as the kernel programs key them, without overwriting what the kernel already
+ * recorded. Plain Java over two maps, so it is tested on its own.
+ */
+final class ProcSeeder {
+
+    /** What one seeding pass did. */
+    record Result(int seeded, int known, int gone, int failed, List<String> errors, long millis) {
+
+        Map<String, Object> asMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seeded", seeded);
+            m.put("already_known", known);
+            m.put("gone_while_reading", gone);
+            m.put("failed", failed);
+            m.put("errors", errors);
+            m.put("millis", millis);
+            return m;
+        }
+    }
+
+    /** One process as /proc shows it. */
+    record Proc(int pid, int ppid, long startNs, int uid, int gid, String comm, byte[] exe, byte[] cmdline) {
+    }
+
+    private final Path proc;
+    private final BpfMap tasks;
+    private final BpfMap strings;
+
+    ProcSeeder(Path proc, BpfMap tasks, BpfMap strings) {
+        this.proc = proc;
+        this.tasks = tasks;
+        this.strings = strings;
+    }
+
+    Result seed() {
+        long t0 = System.currentTimeMillis();
+        Map<Integer, Proc> all = new HashMap<>();
+        int gone = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path dir : dirs) {
+                Proc p = read(dir);
+                if (p == null) {
+                    gone++;
+                } else {
+                    all.put(p.pid(), p);
+                }
+            }
+        } catch (IOException e) {
+            return new Result(0, 0, gone, 1, List.of("cannot list " + proc + ": " + e.getMessage()),
+                    System.currentTimeMillis() - t0);
+        }
+        int seeded = 0;
+        int known = 0;
+        int failed = 0;
+        List<String> errors = new ArrayList<>();
+        byte[] key = new byte[8];
+        for (Proc p : all.values()) {
+            Proc parent = all.get(p.ppid());
+            long taskKey = Keys.taskKey(p.pid(), p.startNs());
+            long parentKey = parent == null ? 0 : Keys.taskKey(parent.pid(), parent.startNs());
+            try {
+                long exeKey = intern(p.exe());
+                long argsKey = intern(p.cmdline());
+                TaskLayout.Task t = new TaskLayout.Task(taskKey, parentKey, p.startNs(), 0, 0, exeKey, argsKey, 0,
+                        p.pid(), p.ppid(), p.uid(), p.gid(), 0, 0, p.comm());
+                ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, taskKey);
+                tasks.update(key, t.encode(), UpdateFlag.NOEXIST);
+                seeded++;
+            } catch (BpfException e) {
+                if (e.errno() == 17) { // EEXIST: the kernel recorded it first, and knows better
+                    known++;
+                } else {
+                    failed++;
+                    if (errors.size() < 5) {
+                        errors.add("pid " + p.pid() + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+        return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0);
+    }
+
+    /** Stores data in the strings dictionary under the key the kernel would give it; 0 for nothing. */
+    private long intern(byte[] data) {
+        if (data.length == 0) {
+            return 0;
+        }
+        byte[] value = StringLayout.encode(data);
+        int len = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getInt(StringLayout.OFF_LEN);
+        long k = Keys.fnv1a(data, len);
+        byte[] key = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(k).array();
+        try {
+            strings.update(key, value, UpdateFlag.NOEXIST);
+        } catch (BpfException e) {
+            if (e.errno() != 17) {
+                throw e;
+            }
+        }
+        return k;
+    }
+
+    /** Reads one /proc/PID directory; null when the process is gone (or a kernel thread has no image). */
+    static Proc read(Path dir) {
+        try {
+            String stat = Files.readString(dir.resolve("stat"));
+            int close = stat.lastIndexOf(')');
+            String comm = stat.substring(stat.indexOf('(') + 1, close);
+            String[] f = stat.substring(close + 2).split(" ");
+            int ppid = Integer.parseInt(f[1]);
+            long startNs = Long.parseLong(f[19]) * Keys.NSEC_PER_TICK;
+            int uid = 0;
+            int gid = 0;
+            for (String l : Files.readAllLines(dir.resolve("status"))) {
+                if (l.startsWith("Uid:")) {
+                    uid = Integer.parseUnsignedInt(l.split("\\s+")[1]);
+                } else if (l.startsWith("Gid:")) {
+                    gid = Integer.parseUnsignedInt(l.split("\\s+")[1]);
+                }
+            }
+            byte[] exe;
+            try {
+                exe = Files.readSymbolicLink(dir.resolve("exe")).toString().getBytes(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                exe = new byte[0]; // kernel threads have no exe
+            }
+            byte[] cmdline = Files.readAllBytes(dir.resolve("cmdline"));
+            return new Proc(Integer.parseInt(dir.getFileName().toString()), ppid, startNs, uid, gid, comm, exe,
+                    cmdline);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

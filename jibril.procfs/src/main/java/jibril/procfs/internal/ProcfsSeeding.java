@@ -1,0 +1,67 @@
+package jibril.procfs.internal;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import jibril.bpf.BpfObject;
+import jibril.core.api.BpfServices;
+import jibril.core.api.StatusSource;
+
+/**
+ * The {@code jibril:procfs} plugin: once the tasks program is loaded, seeds the tasks map from /proc on a thread
+ * of its own, so that processes started before Jibril have their exe, arguments and ancestry. The kernel
+ * programs keep them up to date from then on (and adopt any process the seeding missed at its next fork or a
+ * child's exec). Runs while {@code jibril:procfs} is in the config's plugin list.
+ */
+@Component(immediate = true, configurationPid = "jibril.plugin.procfs", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = StatusSource.class, property = StatusSource.NAME + "=procfs")
+public class ProcfsSeeding implements StatusSource {
+
+    @Reference(service = LoggerFactory.class)
+    private Logger logger;
+
+    @Reference(target = "(" + BpfServices.OBJECT + "=tasks)")
+    private BpfObject tasks;
+
+    private volatile ProcSeeder.Result result;
+    private Thread thread;
+
+    @Activate
+    void activate() {
+        thread = new Thread(() -> {
+            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), tasks.map("strings")).seed();
+            result = r;
+            if (r.failed() > 0) {
+                logger.warn("procfs: {} processes could not be seeded (tasks map full?): {}", r.failed(), r.errors());
+            }
+            logger.info("procfs: seeded {} processes from /proc in {} ms ({} already known)", r.seeded(), r.millis(),
+                    r.known());
+        }, "jibril-procfs");
+        thread.start();
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        thread.join(10_000);
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        ProcSeeder.Result r = result;
+        return r == null ? new LinkedHashMap<>(Map.of("state", "seeding")) : r.asMap();
+    }
+
+    @Override
+    public boolean ready() {
+        return result != null;
+    }
+}
