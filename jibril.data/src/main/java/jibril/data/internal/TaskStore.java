@@ -2,9 +2,6 @@ package jibril.data.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,7 +11,6 @@ import java.util.function.Consumer;
 
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfRuntime;
-import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.StringLayout;
 import jibril.bpf.layout.TaskLayout;
 import jibril.bpf.layout.TaskLayout.Task;
@@ -23,8 +19,7 @@ import jibril.core.api.ProcessRecord;
 /**
  * Reads processes out of the kernel's tasks map as {@link ProcessRecord}s: exe and arguments resolved through the
  * strings dictionary (cached: a key's string never changes), boot-clock times converted to the epoch. Records of
- * processes whose kernel entry was reclaimed stay in a bounded cache, so ancestry and queries still know them; a
- * process neither knows (it started before Jibril and never forked or execed since) is read from {@code /proc}.
+ * processes whose kernel entry was reclaimed stay in a bounded cache, so ancestry and queries still know them.
  */
 final class TaskStore {
 
@@ -117,14 +112,17 @@ final class TaskStore {
                 t.exitCode(), t.execSeq());
     }
 
-    /** Parents of p, nearest first: from the maps and the reclaimed cache while they know them, then /proc. */
+    /**
+     * Parents of p, nearest first, as far as the maps and the reclaimed cache know them. Processes older than the
+     * daemon are known when jibril:procfs seeded them, or once the kernel adopted them (at their next fork or a
+     * child's exec).
+     */
     List<ProcessRecord> ancestry(ProcessRecord p, Clock clock) {
         List<ProcessRecord> chain = new ArrayList<>();
         ProcessRecord cur = p;
         while (chain.size() < MAX_ANCESTRY && cur.ppid() > 0) {
             ProcessRecord parent = process(cur.parentKey(), clock);
             if (parent == null) {
-                procAncestry(cur.ppid(), MAX_ANCESTRY - chain.size(), chain, clock);
                 break;
             }
             chain.add(parent);
@@ -166,51 +164,6 @@ final class TaskStore {
         String s = nulSeparated.endsWith("\0") ? nulSeparated.substring(0, nulSeparated.length() - 1) : nulSeparated;
         Collections.addAll(out, s.split("\0", -1));
         return out;
-    }
-
-    /** Reads processes the maps do not know from /proc, following ppid. */
-    static void procAncestry(long pid, int max, List<ProcessRecord> out, Clock clock) {
-        while (pid > 0 && out.size() < max) {
-            ProcessRecord r = fromProc(pid, clock);
-            if (r == null) {
-                return;
-            }
-            out.add(r);
-            pid = r.ppid();
-        }
-    }
-
-    /** One process from /proc, or null when it is gone or unreadable. */
-    static ProcessRecord fromProc(long pid, Clock clock) {
-        Path dir = Path.of("/proc", Long.toString(pid));
-        try {
-            String stat = Files.readString(dir.resolve("stat"));
-            int close = stat.lastIndexOf(')');
-            String comm = stat.substring(stat.indexOf('(') + 1, close);
-            String[] f = stat.substring(close + 2).split(" ");
-            long ppid = Long.parseLong(f[1]);
-            long startNs = Long.parseLong(f[19]) * Keys.NSEC_PER_TICK;
-            List<String> argv = splitArgs(Files.readString(dir.resolve("cmdline"), StandardCharsets.UTF_8));
-            String exe;
-            try {
-                exe = Files.readSymbolicLink(dir.resolve("exe")).toString();
-            } catch (java.io.IOException e) {
-                exe = "";
-            }
-            long uid = -1;
-            long gid = -1;
-            for (String l : Files.readAllLines(dir.resolve("status"))) {
-                if (l.startsWith("Uid:")) {
-                    uid = Long.parseLong(l.split("\\s+")[1]);
-                } else if (l.startsWith("Gid:")) {
-                    gid = Long.parseLong(l.split("\\s+")[1]);
-                }
-            }
-            return new ProcessRecord(Keys.taskKey((int) pid, startNs), 0, pid, ppid, uid, gid, comm, exe, argv,
-                    clock.epoch(startNs), 0, 0, 0, 0);
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** Converts the kernel's boot clock to the epoch. */
