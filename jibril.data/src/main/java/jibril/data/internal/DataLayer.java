@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -97,15 +96,12 @@ public class DataLayer implements Query, StatusSource {
     private final AtomicLong noticesDropped = new AtomicLong();
     private final AtomicLong executed = new AtomicLong();
     private final AtomicLong foundBySweep = new AtomicLong();
-    private final AtomicLong missed = new AtomicLong();
     private final AtomicLong reclaimedCount = new AtomicLong();
     private final AtomicLong sweeps = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
     private volatile long lastSweepMs;
 
-    /** Exec seqs above the cursor already reported; the cursor advances over contiguous ones. */
-    private final TreeSet<Long> handledAbove = new TreeSet<>();
-    private long cursor;
+    private Generations execs;
 
     private volatile boolean running = true;
     private TaskStore store;
@@ -120,7 +116,7 @@ public class DataLayer implements Query, StatusSource {
         store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks());
         cursors = tasksObject.map("cursors");
         execSeq = tasksObject.map("exec_seq");
-        cursor = readU64(cursors, CURSOR_EXEC);
+        execs = new Generations(readU64(cursors, CURSOR_EXEC));
         ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
         poller = new Thread(this::poll, "jibril-data-notices");
         worker = new Thread(this::work, "jibril-data");
@@ -140,9 +136,7 @@ public class DataLayer implements Query, StatusSource {
         worker.interrupt();
         worker.join(5_000);
         ring.close();
-        synchronized (handledAbove) {
-            writeU64(cursors, CURSOR_EXEC, cursor);
-        }
+        writeU64(cursors, CURSOR_EXEC, execs.cursor());
     }
 
     /** Ring buffer callback on the poller thread: only queue. */
@@ -194,14 +188,10 @@ public class DataLayer implements Query, StatusSource {
     /** Reports every exec above the cursor no notice brought, then moves the cursor past this sweep. */
     private void sweepTasks() {
         long global = readU64(execSeq, 0);
-        long below;
-        synchronized (handledAbove) {
-            below = cursor;
-        }
         List<Task> unseen = new ArrayList<>();
         tasksObject.map("tasks").dump((k, v) -> {
             Task t = TaskLayout.decode(v.order(ByteOrder.nativeOrder()));
-            if (t.execSeq() > below && !isHandled(t.execSeq())) {
+            if (t.execSeq() != 0 && !execs.isHandled(t.execSeq())) {
                 unseen.add(t);
             }
         });
@@ -209,37 +199,16 @@ public class DataLayer implements Query, StatusSource {
         for (Task t : unseen) {
             report(t, true);
         }
-        synchronized (handledAbove) {
-            if (global > cursor) {
-                // Every seq up to global is now reported (in the set or below the cursor) or gone for good: its
-                // entry was overwritten by a later exec of the same process before anyone read it, or never
-                // stored (tasks map full, counted by the kernel).
-                long reported = handledAbove.headSet(global, true).size();
-                missed.addAndGet(Math.max(0, (global - cursor) - reported));
-                handledAbove.headSet(global, true).clear();
-                cursor = global;
-            }
-            writeU64(cursors, CURSOR_EXEC, cursor);
-        }
-        reclaimedCount.addAndGet(store.reclaim(cursor, RECLAIM_GRACE_NS, clock));
+        execs.sweptUpTo(global);
+        writeU64(cursors, CURSOR_EXEC, execs.cursor());
+        reclaimedCount.addAndGet(store.reclaim(execs.cursor(), RECLAIM_GRACE_NS, clock));
         sweeps.incrementAndGet();
         lastSweepMs = System.currentTimeMillis();
     }
 
-    private boolean isHandled(long seq) {
-        synchronized (handledAbove) {
-            return seq <= cursor || handledAbove.contains(seq);
-        }
-    }
-
     private void report(Task t, boolean bySweep) {
-        synchronized (handledAbove) {
-            if (t.execSeq() <= cursor || !handledAbove.add(t.execSeq())) {
-                return;
-            }
-            while (handledAbove.remove(cursor + 1)) {
-                cursor++;
-            }
+        if (!execs.claim(t.execSeq())) {
+            return;
         }
         if (bySweep) {
             foundBySweep.incrementAndGet();
@@ -293,15 +262,13 @@ public class DataLayer implements Query, StatusSource {
         s.put("notices_dropped_in_userland", noticesDropped.get());
         s.put("executions", executed.get());
         s.put("executions_found_by_sweep", foundBySweep.get());
-        s.put("executions_missed", missed.get());
+        s.put("executions_missed", execs.missed());
         s.put("tasks_reclaimed", reclaimedCount.get());
         s.put("sweeps", sweeps.get());
         s.put("tasks_sweep_lag_ms", lastSweepMs == 0 ? -1 : System.currentTimeMillis() - lastSweepMs);
         s.put("listeners", listeners.size());
         s.put("listener_errors", listenerErrors.get());
-        synchronized (handledAbove) {
-            s.put("exec_cursor", cursor);
-        }
+        s.put("exec_cursor", execs.cursor());
         return s;
     }
 

@@ -1,0 +1,59 @@
+package jibril.data.internal;
+
+import java.util.TreeSet;
+
+/**
+ * Which generations of one kind of fact userland has reported. The kernel stamps each new fact (an exec, a new
+ * file action, a new flow) with the next value of a global sequence; facts at or below the cursor are reported,
+ * and so are the ones in the set above it. A fact is reported once whether a notice or a sweep brings it, and the
+ * cursor (kept in a pinned map by the caller) lets a restarted daemon go on where the last one stopped.
+ */
+final class Generations {
+
+    private final TreeSet<Long> above = new TreeSet<>();
+    private long cursor;
+    private long missed;
+
+    Generations(long cursor) {
+        this.cursor = cursor;
+    }
+
+    synchronized long cursor() {
+        return cursor;
+    }
+
+    synchronized long missed() {
+        return missed;
+    }
+
+    synchronized boolean isHandled(long seq) {
+        return seq <= cursor || above.contains(seq);
+    }
+
+    /** Marks seq reported; false when it already was (the caller must not report it again). */
+    synchronized boolean claim(long seq) {
+        if (seq <= cursor || !above.add(seq)) {
+            return false;
+        }
+        while (above.remove(cursor + 1)) {
+            cursor++;
+        }
+        return true;
+    }
+
+    /**
+     * After a sweep that read every entry and claimed every unreported one: every seq up to {@code global} (the
+     * kernel's sequence read before the sweep) is now either reported or gone for good (its entry was updated
+     * again before anyone read it, or never stored because a map was full). The cursor moves to global; the gone
+     * ones are counted as missed.
+     */
+    synchronized void sweptUpTo(long global) {
+        if (global <= cursor) {
+            return;
+        }
+        var reported = above.headSet(global, true);
+        missed += Math.max(0, (global - cursor) - reported.size());
+        reported.clear();
+        cursor = global;
+    }
+}
