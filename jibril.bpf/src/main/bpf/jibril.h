@@ -105,6 +105,9 @@ struct notice {
  *   net_cursors array[4] __u64, written by userland only: [0] highest flows gen handled, [1] highest task_flow
  *               gen handled, [2] and [3] spare.
  * None of them evicts: when one is full the update fails and a CNT_*_FULL counter below counts it.
+ * Sweeps: an entry's gen is stored right after it is taken from net_seq, so for an instant an entry can hold a
+ * gen below one already given to another entry; a sweep re-reads entries from a few generations below its
+ * cursor and de-duplicates by key and bits.
  *
  * The flow key is FNV-1a 64 (as the strings keys) of 38 canonical bytes, the same on every architecture:
  *   proto, family, laddr[16], lport (big endian, 2 bytes), raddr[16], rport (big endian, 2 bytes)

@@ -129,9 +129,10 @@ struct {
 	__type(value, struct net_call);
 } net_calls SEC(".maps");
 
-/* Per-CPU scratch: a flow being built (tuple first), a DNS answer being copied. */
+/* Per-CPU scratch for a DNS answer being copied (too big for the stack). Only the ingress program uses it, in
+ * softirq, which does not nest on a CPU. Flows being built live on the stack: the other programs run where they
+ * can be preempted or interrupted by a packet. */
 struct net_scratch {
-	struct flow f;
 	struct dns_answer d;
 };
 struct {
@@ -325,8 +326,7 @@ static __always_inline void flow_mark(struct flow *f, __u64 bits)
 		f->gen = next_gen();
 }
 
-/* The flows entry of tuple t (key k), created with `flags` if new. t is scratch: its non-tuple fields are
- * overwritten. Returns NULL when the map is full (counted). */
+/* The flows entry of tuple t (key k), created with `flags` if new. t's non-tuple fields are overwritten. Returns NULL when the map is full (counted). */
 static __always_inline struct flow *flow_get(struct flow *t, __u64 k, __u64 flags, __u32 pid, __u64 now)
 {
 	struct flow *f = bpf_map_lookup_elem(&flows, &k);
@@ -366,7 +366,7 @@ static __always_inline __u64 ender(struct flow *f, __u64 bit)
 }
 
 /*
- * Records that the current process did `action` on flow t (a normalised tuple in scratch), creating the flow
+ * Records that the current process did `action` on flow t (a normalised tuple), creating the flow
  * (with `init`, an initiator bit or 0) and the task_flow pair as needed. Repeats only update last_ns.
  */
 static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
@@ -420,10 +420,8 @@ static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(jibril_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return 0;
-	struct flow *t = &ns->f;
+	struct flow tuple;
+	struct flow *t = &tuple;
 	flow_clear(t);
 	if (!tuple_of_sock(t, (struct sock *)sk) || t->proto != NET_PROTO_TCP)
 		return 0;
@@ -460,10 +458,8 @@ static __always_inline void connected_io(struct sock *sk, int ret, __u64 action)
 {
 	if (ret < 0)
 		return;
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return;
-	struct flow *t = &ns->f;
+	struct flow tuple;
+	struct flow *t = &tuple;
 	flow_clear(t);
 	if (!tuple_of_sock(t, sk) || !has_peer(t) || t->lport == 0)
 		return; /* unconnected: the syscall tracepoints below know the peer */
@@ -507,18 +503,14 @@ static __always_inline int call_end(struct net_call *c)
 	return 1;
 }
 
-/* The flow of a connected socket, into scratch; NULL when sk is not a connected inet socket. */
-static __always_inline struct flow *connected_flow(struct sock *sk)
+/* Fills t with the flow of a connected socket; 0 when sk is not a connected inet socket. */
+static __always_inline int connected_flow(struct flow *t, struct sock *sk)
 {
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return NULL;
-	struct flow *t = &ns->f;
 	flow_clear(t);
 	if (!tuple_of_sock(t, sk) || !has_peer(t) || t->lport == 0)
-		return NULL;
+		return 0;
 	normalise(t);
-	return t;
+	return 1;
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
@@ -541,9 +533,9 @@ int jibril_connect_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	if (ctx->ret != 0 && ctx->ret != -EINPROGRESS)
 		return 0;
-	struct flow *t = connected_flow(CAST(struct sock, c.sk));
-	if (t)
-		task_did(t, FLOW_INIT_LOCAL, NET_ACT_CONNECT);
+	struct flow t;
+	if (connected_flow(&t, CAST(struct sock, c.sk)))
+		task_did(&t, FLOW_INIT_LOCAL, NET_ACT_CONNECT);
 	return 0;
 }
 
@@ -551,9 +543,9 @@ static __always_inline void accepted(long fd)
 {
 	if (fd < 0)
 		return;
-	struct flow *t = connected_flow(sock_of_fd((int)fd));
-	if (t)
-		task_did(t, FLOW_INIT_REMOTE, NET_ACT_ACCEPT);
+	struct flow t;
+	if (connected_flow(&t, sock_of_fd((int)fd)))
+		task_did(&t, FLOW_INIT_REMOTE, NET_ACT_ACCEPT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -573,8 +565,9 @@ int jibril_accept4_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_close")
 int jibril_close(struct trace_event_raw_sys_enter *ctx)
 {
-	struct flow *t = connected_flow(sock_of_fd((int)ctx->args[0]));
-	if (!t)
+	struct flow tuple;
+	struct flow *t = &tuple;
+	if (!connected_flow(t, sock_of_fd((int)ctx->args[0])))
 		return 0;
 	task_did(t, 0, NET_ACT_CLOSE);
 	if (t->proto == NET_PROTO_TCP)
@@ -590,10 +583,8 @@ int jibril_close(struct trace_event_raw_sys_enter *ctx)
  * sockets are handled by sock_send_length/sock_recv_length). *bound says whether it has its local port yet. */
 static __always_inline int unconnected(struct sock *sk, int *bound)
 {
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return 0;
-	struct flow *t = &ns->f;
+	struct flow tuple;
+	struct flow *t = &tuple;
 	flow_clear(t);
 	if (!tuple_of_sock(t, sk) || t->proto == NET_PROTO_TCP || has_peer(t))
 		return 0;
@@ -604,10 +595,8 @@ static __always_inline int unconnected(struct sock *sk, int *bound)
 /* The unconnected socket sk's tuple with the peer at uaddr, attributed to the current task. */
 static __always_inline void unconnected_io(struct sock *sk, const void *uaddr, __u64 action)
 {
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return;
-	struct flow *t = &ns->f;
+	struct flow tuple;
+	struct flow *t = &tuple;
 	flow_clear(t);
 	if (!tuple_of_sock(t, sk) || t->lport == 0)
 		return;
@@ -799,8 +788,12 @@ int BPF_PROG(jibril_net_thread_exit, struct task_struct *p)
 /* ---- packets */
 
 /* Copies a DNS answer (UDP payload at off) into dns_answers. */
-static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u64 fk, struct dns_answer *d)
+static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u64 fk)
 {
+	struct net_scratch *ns = net_scratch_get();
+	if (!ns)
+		return;
+	struct dns_answer *d = &ns->d;
 	if (skb->len <= off)
 		return;
 	__u32 len = skb->len - off;
@@ -856,10 +849,8 @@ static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u64 fk,
 /* Counts one packet on its flow. Returns nothing and never fails the packet. */
 static __always_inline void account(struct __sk_buff *skb, int ingress)
 {
-	struct net_scratch *ns = net_scratch_get();
-	if (!ns)
-		return;
-	struct flow *t = &ns->f;
+	struct flow tuple;
+	struct flow *t = &tuple;
 	flow_clear(t);
 	__u8 *src = ingress ? t->raddr : t->laddr;
 	__u8 *dst = ingress ? t->laddr : t->raddr;
@@ -984,7 +975,7 @@ static __always_inline void account(struct __sk_buff *skb, int ingress)
 	}
 	flow_mark(f, bits);
 	if (ingress && proto == NET_PROTO_UDP && t->rport == 53)
-		dns_copy(skb, off + 8, k, &ns->d);
+		dns_copy(skb, off + 8, k);
 }
 
 SEC("cgroup_skb/ingress")
