@@ -96,6 +96,143 @@ struct notice {
  * Network (net.bpf.c): flows, task_flow relations, DNS. Owned by the network program family.
  * ====================================================================================================== */
 
+/*
+ * Maps of the network family, all pinned by name under the pin root (see net.bpf.c for sizes):
+ *   flows       key __u64 flow key                 value struct flow       one entry per flow, counters in place
+ *   task_flow   key struct task_flow_key           value struct task_flow  which process did what on which flow
+ *   dns_answers key __u64 FNV-1a of the payload    value struct dns_answer DNS answers until userland reads them
+ *   net_seq     array[1] __u64: the generation counter of flows and task_flow entries
+ *   net_cursors array[4] __u64, written by userland only: [0] highest flows gen handled, [1] highest task_flow
+ *               gen handled, [2] and [3] spare.
+ * None of them evicts: when one is full the update fails and a CNT_*_FULL counter below counts it.
+ * Sweeps: an entry's gen is stored right after it is taken from net_seq, so for an instant an entry can hold a
+ * gen below one already given to another entry; a sweep re-reads entries from a few generations below its
+ * cursor and de-duplicates by key and bits.
+ *
+ * The flow key is FNV-1a 64 (as the strings keys) of 38 canonical bytes, the same on every architecture:
+ *   proto, family, laddr[16], lport (big endian, 2 bytes), raddr[16], rport (big endian, 2 bytes)
+ * with the fields as stored in struct flow. jibril.bpf.layout.Keys.flowKey computes the same.
+ *
+ * Addresses: IPv4 in the first 4 bytes (network order), the other 12 zero; IPv4-mapped IPv6 (::ffff:a.b.c.d)
+ * of dual-stack sockets is stored as IPv4 with family NET_AF_INET. The local address of a UDP or ping socket
+ * that is bound to the wildcard address and not connected is the wildcard (0.0.0.0 or ::): the kernel picks the
+ * source address per packet, and the syscall side, which keys the flow by the socket, cannot know it. TCP flows
+ * and connected sockets have their real local address.
+ * Ports are in host order. ICMP/ICMPv6 (ping sockets): lport is the echo identifier, rport is 0; other ICMP
+ * messages have both ports 0.
+ */
+
+/* Notice kinds of the network family (32-47). The fields of struct notice are reused so:
+ *   NOTICE_FLOW_NEW  key: flows key of a new flow; seq: its gen; pid: tgid of the task that made it, 0 when a
+ *                    packet made it
+ *   NOTICE_TASK_FLOW key: task key; seq: flows key; pid: tgid. A task_flow pair is new or gained an action bit.
+ *   NOTICE_DNS       key: dns_answers key; seq: flows key of the receiving flow; pid: 0
+ * Repeats never notify: a flow, a pair or an action bit notifies once; a DNS payload once while its entry lives. */
+enum net_notice_kind {
+	NOTICE_FLOW_NEW = 32,
+	NOTICE_TASK_FLOW = 33,
+	NOTICE_DNS = 34,
+};
+
+/* Counters of the network family (32-47), indexes into the counters map. */
+enum net_counter {
+	CNT_FLOWS_FULL = 32,      /* flows map full: the flow (and its task_flow pairs) not recorded */
+	CNT_TASK_FLOWS_FULL = 33, /* task_flow map full: the pair not recorded */
+	CNT_DNS_FULL = 34,        /* dns_answers map full: the answer lost */
+	CNT_DNS_TRUNCATED = 35,   /* a DNS answer longer than DNS_MAX: its first DNS_MAX bytes kept */
+	CNT_NET_UNPARSED = 36,    /* a packet whose transport header could not be read (fragment, IPv6 extensions) */
+	CNT_NET_NO_PEER = 37,     /* a send or receive on an unconnected socket without a peer address: no pair */
+	CNT_MMSG_TRUNCATED = 38,  /* sendmmsg/recvmmsg messages beyond NET_MMSG_MAX: not attributed */
+	CNT_NET_CALLS_FULL = 39,  /* the in-flight syscall map was full: that call not attributed */
+	CNT_FLOWS = 40,           /* flows created */
+	CNT_PACKETS = 41,         /* packets counted by the cgroup programs */
+	CNT_DNS_ANSWERS = 42,     /* DNS answers seen, repeats included */
+};
+
+/* Address families and protocols, with the kernel's values. */
+#define NET_AF_INET 2
+#define NET_AF_INET6 10
+#define NET_PROTO_ICMP 1
+#define NET_PROTO_TCP 6
+#define NET_PROTO_UDP 17
+#define NET_PROTO_ICMPV6 58
+
+/* struct flow flags: facts about a flow, only ever set. */
+#define FLOW_INIT_LOCAL 0x1   /* this host initiated: connect, outgoing SYN, echo request sent, or (UDP) the first
+                                 packet seen went out */
+#define FLOW_INIT_REMOTE 0x2  /* the peer initiated: accept, incoming SYN, or (UDP) the first packet seen came in */
+#define FLOW_ESTABLISHED 0x4  /* TCP reached ESTABLISHED */
+#define FLOW_CLOSED 0x8       /* TCP reached CLOSE; UDP/ICMP: a connected socket was closed by its process */
+#define FLOW_END_LOCAL 0x10   /* ended by this host: it sent the first FIN or a RST, or closed the socket */
+#define FLOW_END_REMOTE 0x20  /* ended by the peer: its FIN or RST came before this host sent a FIN */
+#define FLOW_RST_IN 0x40      /* a TCP RST was received */
+#define FLOW_RST_OUT 0x80     /* a TCP RST was sent */
+
+/*
+ * flows map value. Key: the flow key above. Created by the first syscall or packet that sees the flow;
+ * counters are updated in place (atomic adds), flags only gain bits. Userland deletes closed flows it has read.
+ * gen: a net_seq value taken when the entry was created or last gained a flag (not on counter updates).
+ */
+struct flow {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u8 proto;       /* NET_PROTO_* */
+	__u8 family;      /* NET_AF_* */
+	__u8 state;       /* TCP: the last state (the kernel's TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11); else 0 */
+	__u8 pad;
+	__u64 flags;      /* FLOW_*; 64 bits so that BPF can set bits with an atomic fetch_or */
+	__u64 first_ns;   /* CLOCK_BOOTTIME ns */
+	__u64 last_ns;
+	__u64 bytes_in;   /* IP packet lengths (headers included), as the cgroup programs see them */
+	__u64 bytes_out;
+	__u64 packets_in; /* segments: a GSO/GRO packet counts as its segment count */
+	__u64 packets_out;
+	__u64 gen;
+};
+
+/* task_flow actions: what a process did on a flow. */
+#define NET_ACT_CONNECT 0x1 /* connect() (TCP: SYN sent; UDP/ICMP: socket connected) */
+#define NET_ACT_ACCEPT 0x2  /* accept()/accept4() returned the flow's socket */
+#define NET_ACT_SEND 0x4
+#define NET_ACT_RECV 0x8
+#define NET_ACT_CLOSE 0x10  /* close() of a descriptor of the flow's socket */
+
+/* task_flow map key. */
+struct task_flow_key {
+	__u64 task_key;
+	__u64 flow_key;
+};
+
+/* task_flow map value: one per (process, flow) pair; repeats update last_ns only. Userland deletes pairs of
+ * exited processes or deleted flows it has read. gen as in struct flow: bumped at creation and per new action. */
+struct task_flow {
+	__u64 actions;  /* NET_ACT_*; 64 bits for the atomic fetch_or */
+	__u64 first_ns; /* CLOCK_BOOTTIME ns */
+	__u64 last_ns;
+	__u64 gen;
+};
+
+/* The most UDP payload bytes of one DNS answer that are kept (the classic UDP limit). */
+#define DNS_MAX 512
+/* sendmmsg/recvmmsg: messages of one call whose peer is attributed to the calling task. */
+#define NET_MMSG_MAX 8
+#define DNS_TRUNCATED 1u
+
+/* dns_answers map value. Key: FNV-1a 64 of payload[0..len). Every UDP datagram from port 53 that a socket on
+ * this host receives and whose QR bit says "response"; allocated on demand. Userland parses and deletes what it
+ * has read; the same payload again while its entry lives only bumps count and last_ns. */
+struct dns_answer {
+	__u32 len;      /* bytes of payload used */
+	__u32 flags;    /* DNS_TRUNCATED: the datagram was longer than DNS_MAX */
+	__u64 first_ns; /* CLOCK_BOOTTIME ns */
+	__u64 last_ns;
+	__u64 flow_key; /* flows key of the receiving flow */
+	__u64 count;    /* times received */
+	__u8 payload[DNS_MAX];
+};
+
 /* (end of network section) */
 
 #endif

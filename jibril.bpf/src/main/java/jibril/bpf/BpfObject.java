@@ -1,5 +1,6 @@
 package jibril.bpf;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,8 @@ public final class BpfObject implements AutoCloseable {
 	private static final int VERIFIER_LOG_SIZE = 64 * 1024;
 	private static final int VERIFIER_TAIL_LINES = 24;
 	private static final int WARNING_TAIL_LINES = 12;
+	private static final int O_RDONLY = 0;
+	private static final int O_CLOEXEC = 02000000;
 
 	private final BpfRuntime runtime;
 	private final LibBpf bpf;
@@ -185,18 +188,35 @@ public final class BpfObject implements AutoCloseable {
 	}
 
 	/**
-	 * Attaches every program whose autoload is on, each as its section name says. On failure the links created
-	 * by this call are destroyed again.
+	 * Attaches every program whose autoload is on, each as its section name says, except cgroup programs, which
+	 * need a cgroup: see {@link #attachAll(Path)}. On failure the links created by this call are destroyed again.
 	 *
 	 * @return the links, also destroyed by {@link #close()}
 	 * @throws BpfException naming the program that could not be attached
 	 */
-	public synchronized List<BpfLink> attachAll() {
+	public List<BpfLink> attachAll() {
+		return attachAll(null);
+	}
+
+	/**
+	 * Attaches every program whose autoload is on: cgroup programs to {@code cgroupDir} (skipped when it is null),
+	 * the others as their section names say. On failure the links created by this call are destroyed again.
+	 *
+	 * @param cgroupDir a cgroup v2 directory for the cgroup programs, e.g. {@link BpfRuntime#cgroup2Root()}, or null
+	 * @return the links, also destroyed by {@link #close()}
+	 * @throws BpfException naming the program that could not be attached
+	 */
+	public synchronized List<BpfLink> attachAll(Path cgroupDir) {
 		List<BpfLink> created = new ArrayList<>();
 		try {
 			for (BpfProgram p : programs.values()) {
-				if (p.autoload()) {
+				if (!p.autoload()) {
+					continue;
+				}
+				if (!p.isCgroupProgram()) {
 					created.add(attach(p));
+				} else if (cgroupDir != null) {
+					created.add(attachCgroup(p, cgroupDir));
 				}
 			}
 		} catch (RuntimeException e) {
@@ -238,6 +258,32 @@ public final class BpfObject implements AutoCloseable {
 			int errno = Libs.lastError();
 			throw Errno.error("cannot attach program '" + program.name() + "' (" + program.sectionName()
 					+ ") of BPF object '" + name + "'", errno);
+		}
+		BpfLink l = new BpfLink(bpf, link, program.name());
+		links.removeIf(BpfLink::isClosed);
+		links.add(l);
+		return l;
+	}
+
+	synchronized BpfLink attachCgroup(BpfProgram program, Path cgroupDir) {
+		ensureLoaded();
+		String dir = cgroupDir.toAbsolutePath().toString();
+		int fd = Libs.c().open(dir, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			throw Errno.error("cannot open the cgroup " + dir + " to attach program '" + program.name() + "'",
+					Libs.lastError());
+		}
+		Pointer link;
+		int errno;
+		try {
+			link = bpf.bpf_program__attach_cgroup(program.handle(), fd);
+			errno = Libs.lastError();
+		} finally {
+			Libs.c().close(fd); // the link holds the cgroup
+		}
+		if (link == null) {
+			throw Errno.error("cannot attach program '" + program.name() + "' (" + program.sectionName()
+					+ ") of BPF object '" + name + "' to the cgroup " + dir, errno);
 		}
 		BpfLink l = new BpfLink(bpf, link, program.name());
 		links.removeIf(BpfLink::isClosed);

@@ -1,5 +1,7 @@
 package jibril.bpf;
 
+import java.nio.file.Path;
+
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
@@ -86,6 +88,28 @@ public final class BpfProgram {
 	 */
 	public BpfLink attach() {
 		return owner.attach(this);
+	}
+
+	/**
+	 * Attaches a cgroup program (section {@code cgroup_skb/...}, {@code cgroup/...}) to a cgroup v2 directory and
+	 * its descendants, through a BPF link (multi-attach: other programs on the same cgroup stay); the link is also
+	 * destroyed, and the program detached, when the object is closed.
+	 *
+	 * @param cgroupDir a directory of the cgroup v2 hierarchy, e.g. {@link BpfRuntime#cgroup2Root()}
+	 * @return the link
+	 * @throws BpfException when the directory cannot be opened or the kernel refuses the attachment
+	 */
+	public BpfLink attachCgroup(Path cgroupDir) {
+		return owner.attachCgroup(this, cgroupDir);
+	}
+
+	/**
+	 * Whether this is a cgroup program, attached with {@link #attachCgroup} rather than {@link #attach()}.
+	 *
+	 * @return true for sections starting with "cgroup"
+	 */
+	public boolean isCgroupProgram() {
+		return sectionName.startsWith("cgroup");
 	}
 
 	/**

@@ -44,6 +44,7 @@ public final class BpfRuntime implements AutoCloseable {
 	private static final String BUNDLED_OBJECTS = "/jibril/bpf/obj/";
 	private static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
 	private static final Path BPFFS = Path.of("/sys/fs/bpf");
+	private static final Path PROC_MOUNTS = Path.of("/proc/self/mounts");
 	/** sz, object_name, relaxed_maps, pin_root_path of struct bpf_object_open_opts on LP64. */
 	private static final int OPEN_OPTS_SIZE = 32;
 	/** sizeof(struct bpf_map_create_opts) on LP64; sz covers the fields up to map_flags. */
@@ -258,6 +259,46 @@ public final class BpfRuntime implements AutoCloseable {
 		RingBuffer rb = new RingBuffer(this, bpf, ringbufMap, handler);
 		register(rb);
 		return rb;
+	}
+
+	/**
+	 * Where the cgroup v2 hierarchy is mounted, as this process sees it: the first cgroup2 entry of
+	 * /proc/self/mounts (usually /sys/fs/cgroup; /sys/fs/cgroup/unified on hosts with both hierarchies). Attaching a
+	 * cgroup program there covers every process on the host.
+	 *
+	 * @return the mount point
+	 * @throws BpfException ENOENT when no cgroup v2 hierarchy is mounted
+	 */
+	public static Path cgroup2Root() {
+		List<String> mounts;
+		try {
+			mounts = Files.readAllLines(PROC_MOUNTS);
+		} catch (IOException e) {
+			throw new BpfException("cannot read " + PROC_MOUNTS + ": " + e, Errno.EIO, e);
+		}
+		for (String line : mounts) {
+			String[] f = line.split(" ");
+			if (f.length > 2 && f[2].equals("cgroup2")) {
+				return Path.of(unescapeMount(f[1]));
+			}
+		}
+		throw new BpfException("no cgroup v2 hierarchy is mounted (no cgroup2 line in " + PROC_MOUNTS
+				+ "): mount it with 'mount -t cgroup2 none /sys/fs/cgroup'", Errno.ENOENT);
+	}
+
+	/** /proc/self/mounts writes space, tab, newline and backslash in paths as three-digit octal escapes. */
+	static String unescapeMount(String field) {
+		StringBuilder sb = new StringBuilder(field.length());
+		for (int i = 0; i < field.length(); i++) {
+			char c = field.charAt(i);
+			if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+				sb.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+				i += 3;
+			} else {
+				sb.append(c);
+			}
+		}
+		return sb.toString();
 	}
 
 	/**

@@ -48,4 +48,13 @@ class RuntimeTest {
 		}
 		BpfRuntime.unpinAll(KernelSupport.uniquePinRoot()); // absent: nothing to do
 	}
+
+	@Test
+	void cgroup2RootIsTheCgroup2Mount() throws Exception {
+		Path root = BpfRuntime.cgroup2Root();
+		assertTrue(Files.exists(root.resolve("cgroup.procs")), root + " is a cgroup v2 directory");
+		assertEquals("cgroup2", Files.getFileStore(root).type());
+		assertEquals("/a b\\c\td", BpfRuntime.unescapeMount("/a\\040b\\134c\\011d"));
+		assertEquals("/x\\04", BpfRuntime.unescapeMount("/x\\04"), "an incomplete escape stays");
+	}
 }

@@ -58,6 +58,8 @@ public interface LibBpf extends Library {
 
 	Pointer bpf_program__attach(Pointer prog);
 
+	Pointer bpf_program__attach_cgroup(Pointer prog, int cgroupFd);
+
 	int bpf_link__fd(Pointer link);
 
 	int bpf_link__pin(Pointer link, String path);

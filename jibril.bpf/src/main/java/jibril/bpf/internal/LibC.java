@@ -14,4 +14,7 @@ public interface LibC extends Library {
 	int vsnprintf(Pointer buf, long size, Pointer format, Pointer args);
 
 	int close(int fd);
+
+	/** open(2) without O_CREAT (so without a mode). */
+	int open(String path, int flags);
 }

@@ -20,7 +20,29 @@ public enum Counter {
 	/** CNT_FORKS: new processes seen. */
 	FORKS(6),
 	/** CNT_EXITS: process exits seen. */
-	EXITS(7);
+	EXITS(7),
+	/** CNT_FLOWS_FULL: the flows map was full; the flow (and its task_flow pairs) is lost. */
+	FLOWS_FULL(32),
+	/** CNT_TASK_FLOWS_FULL: the task_flow map was full; the pair is lost. */
+	TASK_FLOWS_FULL(33),
+	/** CNT_DNS_FULL: the dns_answers map was full; the answer is lost. */
+	DNS_FULL(34),
+	/** CNT_DNS_TRUNCATED: a DNS answer longer than {@link NetLayout#DNS_MAX}; its first bytes were kept. */
+	DNS_TRUNCATED(35),
+	/** CNT_NET_UNPARSED: a packet whose transport header could not be read (fragment, IPv6 extensions). */
+	NET_UNPARSED(36),
+	/** CNT_NET_NO_PEER: a send or receive on an unconnected socket without a peer address; not attributed. */
+	NET_NO_PEER(37),
+	/** CNT_MMSG_TRUNCATED: sendmmsg/recvmmsg messages beyond {@link NetLayout#NET_MMSG_MAX}; not attributed. */
+	MMSG_TRUNCATED(38),
+	/** CNT_NET_CALLS_FULL: the map of in-flight socket calls was full; that call is not attributed. */
+	NET_CALLS_FULL(39),
+	/** CNT_FLOWS: flows created. */
+	FLOWS(40),
+	/** CNT_PACKETS: packets counted by the cgroup programs. */
+	PACKETS(41),
+	/** CNT_DNS_ANSWERS: DNS answers received, repeats included. */
+	DNS_ANSWERS(42);
 
 	/** CNT_MAX: the size of the counters map (room for counters to come). */
 	public static final int SLOTS = 64;

@@ -1,6 +1,6 @@
 package jibril.bpf.layout;
 
-/** The key functions of tasks.bpf.c, computed the same way in Java. */
+/** The key functions of the BPF programs (task, string and flow keys), computed the same way in Java. */
 public final class Keys {
 
 	private Keys() {
@@ -50,5 +50,61 @@ public final class Keys {
 			h *= FNV_PRIME;
 		}
 		return h;
+	}
+
+	/**
+	 * The flows key of a flow: FNV-1a 64 of the 38 canonical bytes {@code proto, family, laddr[16], lport (big
+	 * endian), raddr[16], rport (big endian)}, as net.bpf.c computes it.
+	 *
+	 * @param proto {@link NetLayout#PROTO_TCP}, {@link NetLayout#PROTO_UDP}, {@link NetLayout#PROTO_ICMP} or
+	 *            {@link NetLayout#PROTO_ICMPV6}
+	 * @param family {@link NetLayout#AF_INET} or {@link NetLayout#AF_INET6}
+	 * @param laddr the local address as stored in struct flow: 16 bytes, IPv4 in the first 4 (see
+	 *            {@link NetLayout#flowAddress})
+	 * @param lport the local port (ICMP: the echo identifier)
+	 * @param raddr the remote address, 16 bytes
+	 * @param rport the remote port (ICMP: 0)
+	 * @return the key
+	 */
+	public static long flowKey(int proto, int family, byte[] laddr, int lport, byte[] raddr, int rport) {
+		if (laddr.length != 16 || raddr.length != 16) {
+			throw new IllegalArgumentException("flow addresses are 16 bytes, got " + laddr.length + " and "
+					+ raddr.length);
+		}
+		long h = FNV_OFFSET;
+		h = fnv(h, proto);
+		h = fnv(h, family);
+		for (byte b : laddr) {
+			h = fnv(h, b);
+		}
+		h = fnv(h, lport >>> 8);
+		h = fnv(h, lport);
+		for (byte b : raddr) {
+			h = fnv(h, b);
+		}
+		h = fnv(h, rport >>> 8);
+		return fnv(h, rport);
+	}
+
+	/**
+	 * The flows key of a flow between two addresses, normalised as the kernel does: IPv4-mapped IPv6 addresses are
+	 * IPv4 (a wildcard local address goes with the peer's family).
+	 *
+	 * @param proto a PROTO_ constant of {@link NetLayout}; ICMPv6 with IPv6 addresses only
+	 * @param local the local address (the wildcard for unconnected UDP and ping sockets bound to it)
+	 * @param lport the local port (ICMP: the echo identifier)
+	 * @param remote the remote address
+	 * @param rport the remote port (ICMP: 0)
+	 * @return the key
+	 */
+	public static long flowKey(int proto, java.net.InetAddress local, int lport, java.net.InetAddress remote,
+			int rport) {
+		int family = NetLayout.familyOf(remote);
+		return flowKey(proto, family, NetLayout.flowAddress(local, family), lport,
+				NetLayout.flowAddress(remote, family), rport);
+	}
+
+	private static long fnv(long h, int b) {
+		return (h ^ (b & 0xff)) * FNV_PRIME;
 	}
 }

@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * {@code struct notice}: one record of the notices ring buffer. A notice only says that a tasks key is new or
- * changed; the fact itself is in the tasks map.
+ * {@code struct notice}: one record of the notices ring buffer. A notice only says that a key is new or changed;
+ * the fact itself is in a map: the tasks map for the kinds 1-15, the network maps for the kinds 32-47, whose
+ * notices reuse the fields as each KIND_ constant says.
  */
 public final class NoticeLayout {
 
@@ -30,6 +31,18 @@ public final class NoticeLayout {
 	public static final int KIND_EXIT = 2;
 	/** NOTICE_FORK: a new process was forked. */
 	public static final int KIND_FORK = 3;
+	/**
+	 * NOTICE_FLOW_NEW: a new flows entry. key: the flow key; seq: its gen; pid: the tgid of the process whose call
+	 * made it, 0 when a packet made it.
+	 */
+	public static final int KIND_FLOW_NEW = 32;
+	/**
+	 * NOTICE_TASK_FLOW: a task_flow pair is new or gained an action. key: the task key; seq: the flow key; pid: the
+	 * process's tgid.
+	 */
+	public static final int KIND_TASK_FLOW = 33;
+	/** NOTICE_DNS: a new dns_answers entry. key: its key; seq: the flow key of the receiving flow; pid: 0. */
+	public static final int KIND_DNS = 34;
 
 	/**
 	 * Decodes a notice; the same as {@link Notice#decode(ByteBuffer)}.
@@ -44,10 +57,11 @@ public final class NoticeLayout {
 	/**
 	 * A decoded notice.
 	 *
-	 * @param kind KIND_EXEC, KIND_EXIT or KIND_FORK
-	 * @param pid the process's thread group id
-	 * @param key the tasks key
-	 * @param seq the exec generation for KIND_EXEC, 0 otherwise
+	 * @param kind one of the KIND_ constants
+	 * @param pid the process's thread group id (0 for notices that no process caused)
+	 * @param key the tasks key; for network kinds as the KIND_ constant says
+	 * @param seq the exec generation for KIND_EXEC, 0 for the other task kinds; for network kinds as the KIND_
+	 *            constant says
 	 */
 	public record Notice(int kind, int pid, long key, long seq) {
 

@@ -30,22 +30,31 @@ import org.junit.jupiter.api.Test;
 class LayoutTest {
 
 	private static final Path OBJECT = Path.of("target/classes/jibril/bpf/obj/tasks.bpf.o");
+	private static final Path NET_OBJECT = Path.of("target/classes/jibril/bpf/obj/net.bpf.o");
 	private static final Path HEADER = Path.of("src/main/bpf/jibril.h");
 	private static final Pattern STRUCT = Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
 	private static final Pattern MEMBER = Pattern.compile("^\\s+'([^']*)' type_id=\\d+ bits_offset=(\\d+)( bitfield_size=\\d+)?$");
 
 	/** struct name -> (member -> bit offset, negative for bit fields), plus the size in bytes under the key "". */
 	private static Map<String, Map<String, Integer>> btf;
+	/** The same for net.bpf.o. */
+	private static Map<String, Map<String, Integer>> netBtf;
 	private static String header;
 
 	@BeforeAll
 	static void readBtf() throws Exception {
-		assertTrue(Files.exists(OBJECT), OBJECT + " is built by src/main/bpf/build.sh");
-		Process p = new ProcessBuilder(bpftool(), "btf", "dump", "file", OBJECT.toString()).redirectErrorStream(true)
+		btf = structs(OBJECT);
+		netBtf = structs(NET_OBJECT);
+		header = Files.readString(HEADER);
+	}
+
+	private static Map<String, Map<String, Integer>> structs(Path object) throws Exception {
+		assertTrue(Files.exists(object), object + " is built by src/main/bpf/build.sh");
+		Process p = new ProcessBuilder(bpftool(), "btf", "dump", "file", object.toString()).redirectErrorStream(true)
 				.start();
 		List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
 		assertEquals(0, p.waitFor(), () -> String.join("\n", lines));
-		btf = new TreeMap<>();
+		Map<String, Map<String, Integer>> btf = new TreeMap<>();
 		for (int i = 0; i < lines.size(); i++) {
 			Matcher s = STRUCT.matcher(lines.get(i));
 			if (!s.matches()) {
@@ -62,7 +71,7 @@ class LayoutTest {
 			}
 			btf.put(s.group(1), members);
 		}
-		header = Files.readString(HEADER);
+		return btf;
 	}
 
 	private static String bpftool() {
@@ -89,10 +98,25 @@ class LayoutTest {
 		assertMirrors("notice", NoticeLayout.class);
 	}
 
+	@Test
+	void networkStructsMatchBtf() throws Exception {
+		assertMirrors(netBtf, NET_OBJECT, "flow", FlowLayout.class);
+		assertMirrors(netBtf, NET_OBJECT, "task_flow", TaskFlowLayout.class);
+		assertMirrors(netBtf, NET_OBJECT, "task_flow_key", TaskFlowLayout.Key.class);
+		assertMirrors(netBtf, NET_OBJECT, "dns_answer", DnsAnswerLayout.class);
+		assertMirrors(netBtf, NET_OBJECT, "notice", NoticeLayout.class);
+		assertMirrors(netBtf, NET_OBJECT, "task", TaskLayout.class);
+	}
+
 	/** SIZE and one OFF_<MEMBER> per member, no more, no less. */
 	private static void assertMirrors(String struct, Class<?> mirror) throws Exception {
+		assertMirrors(btf, OBJECT, struct, mirror);
+	}
+
+	private static void assertMirrors(Map<String, Map<String, Integer>> btf, Path object, String struct,
+			Class<?> mirror) throws Exception {
 		Map<String, Integer> members = btf.get(struct);
-		assertNotNull(members, "struct " + struct + " is in the BTF of " + OBJECT + "; structs there: " + btf.keySet());
+		assertNotNull(members, "struct " + struct + " is in the BTF of " + object + "; structs there: " + btf.keySet());
 		assertEquals(members.get(""), mirror.getField("SIZE").getInt(null), "sizeof(struct " + struct + ")");
 		Map<String, Integer> java = new LinkedHashMap<>();
 		for (Field f : mirror.getFields()) {
@@ -111,7 +135,7 @@ class LayoutTest {
 	}
 
 	@Test
-	void constantsMatchTheHeader() {
+	void constantsMatchTheHeader() throws Exception {
 		assertEquals(TaskLayout.COMM_LEN, define("COMM_LEN"));
 		assertEquals(StringLayout.STR_MAX, define("STR_MAX"));
 		assertEquals(Keys.NSEC_PER_TICK, define("NSEC_PER_TICK"));
@@ -122,6 +146,37 @@ class LayoutTest {
 		assertEquals(NoticeLayout.KIND_EXEC, enumerator("NOTICE_EXEC"));
 		assertEquals(NoticeLayout.KIND_EXIT, enumerator("NOTICE_EXIT"));
 		assertEquals(NoticeLayout.KIND_FORK, enumerator("NOTICE_FORK"));
+		assertEquals(NoticeLayout.KIND_FLOW_NEW, enumerator("NOTICE_FLOW_NEW"));
+		assertEquals(NoticeLayout.KIND_TASK_FLOW, enumerator("NOTICE_TASK_FLOW"));
+		assertEquals(NoticeLayout.KIND_DNS, enumerator("NOTICE_DNS"));
+		assertEquals(NetLayout.AF_INET, define("NET_AF_INET"));
+		assertEquals(NetLayout.AF_INET6, define("NET_AF_INET6"));
+		assertEquals(NetLayout.PROTO_ICMP, define("NET_PROTO_ICMP"));
+		assertEquals(NetLayout.PROTO_TCP, define("NET_PROTO_TCP"));
+		assertEquals(NetLayout.PROTO_UDP, define("NET_PROTO_UDP"));
+		assertEquals(NetLayout.PROTO_ICMPV6, define("NET_PROTO_ICMPV6"));
+		assertEquals(NetLayout.DNS_MAX, define("DNS_MAX"));
+		assertEquals(NetLayout.DNS_TRUNCATED, define("DNS_TRUNCATED"));
+		assertEquals(NetLayout.NET_MMSG_MAX, define("NET_MMSG_MAX"));
+		Map<String, Long> bits = hexDefines("FLOW_");
+		Map<String, Long> javaBits = new TreeMap<>();
+		for (Field f : NetLayout.class.getFields()) {
+			if (f.getName().startsWith("FLOW_") && f.getType() == long.class) {
+				javaBits.put(f.getName(), f.getLong(null));
+			}
+		}
+		assertEquals(bits, javaBits, "FLOW_ flags");
+		Map<String, Long> acts = hexDefines("NET_ACT_");
+		Map<String, Long> javaActs = new TreeMap<>();
+		for (Field f : NetLayout.class.getFields()) {
+			if (f.getName().startsWith("ACT_")) {
+				javaActs.put("NET_" + f.getName(), f.getLong(null));
+			}
+		}
+		assertEquals(acts, javaActs, "NET_ACT_ actions");
+		assertEquals(List.of("connect", "accept", "send", "recv", "close"), NetLayout.actionNames(0x1f));
+		assertEquals(NetLayout.flagNames(bits.values().stream().reduce(0L, (a, b) -> a | b)).size(), bits.size(),
+				"every flag has a name");
 		Map<String, Long> counters = new TreeMap<>();
 		Matcher m = Pattern.compile("\\bCNT_(\\w+)\\s*=\\s*(\\d+)").matcher(header);
 		while (m.find()) {
@@ -141,6 +196,17 @@ class LayoutTest {
 		return Long.parseLong(m.group(1));
 	}
 
+	/** Every "#define <prefix>X 0x..." of the header. */
+	private static Map<String, Long> hexDefines(String prefix) {
+		Map<String, Long> out = new TreeMap<>();
+		Matcher m = Pattern.compile("#define\\s+(" + prefix + "\\w+)\\s+0x([0-9a-fA-F]+)").matcher(header);
+		while (m.find()) {
+			out.put(m.group(1), Long.parseLong(m.group(2), 16));
+		}
+		assertFalse(out.isEmpty(), prefix + " constants in " + HEADER);
+		return out;
+	}
+
 	private static long enumerator(String name) {
 		Matcher m = Pattern.compile("\\b" + name + "\\s*=\\s*(\\d+)").matcher(header);
 		assertTrue(m.find(), name + " is an enumerator in " + HEADER);
@@ -157,6 +223,38 @@ class LayoutTest {
 		assertEquals(0xe220a8397b1dcdafL, Keys.mix64(0x9e3779b97f4a7c15L));
 		assertEquals(Keys.mix64((1234L << 40) ^ 567), Keys.taskKey(1234, 567 * Keys.NSEC_PER_TICK + 9_999_999));
 		assertEquals(Keys.mix64((0xffffffffL << 40) ^ 1), Keys.taskKey(-1, Keys.NSEC_PER_TICK), "tgid is unsigned");
+	}
+
+	@Test
+	void flowKeysNormaliseLikeTheKernel() throws Exception {
+		java.net.InetAddress lo = java.net.InetAddress.getByName("127.0.0.1");
+		java.net.InetAddress mapped = java.net.InetAddress.getByAddress(
+				new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1 });
+		java.net.InetAddress any6 = java.net.InetAddress.getByName("::");
+		java.net.InetAddress any4 = java.net.InetAddress.getByName("0.0.0.0");
+		long k = Keys.flowKey(NetLayout.PROTO_TCP, lo, 1234, lo, 80);
+		assertEquals(k, Keys.flowKey(NetLayout.PROTO_TCP, mapped, 1234, lo, 80));
+		assertEquals(Keys.flowKey(NetLayout.PROTO_UDP, any4, 5, lo, 53), Keys.flowKey(NetLayout.PROTO_UDP, any6, 5,
+				lo, 53), "a dual-stack wildcard with an IPv4 peer is 0.0.0.0");
+		byte[] l = new byte[16];
+		l[0] = 127;
+		l[3] = 1;
+		// FNV-1a of proto, family, laddr, lport (BE), raddr, rport (BE): spelled out
+		byte[] canon = new byte[38];
+		canon[0] = NetLayout.PROTO_TCP;
+		canon[1] = NetLayout.AF_INET;
+		System.arraycopy(l, 0, canon, 2, 16);
+		canon[18] = (byte) (1234 >> 8);
+		canon[19] = (byte) 1234;
+		System.arraycopy(l, 0, canon, 20, 16);
+		canon[36] = 0;
+		canon[37] = 80;
+		assertEquals(Keys.fnv1a(canon, 38), k);
+		assertEquals(k, Keys.flowKey(NetLayout.PROTO_TCP, NetLayout.AF_INET, l, 1234, l, 80));
+		java.net.InetAddress v6 = java.net.InetAddress.getByName("::1");
+		assertEquals(NetLayout.AF_INET6, NetLayout.familyOf(v6));
+		assertEquals(v6, NetLayout.address(NetLayout.flowAddress(v6, NetLayout.AF_INET6), NetLayout.AF_INET6));
+		assertEquals(lo, NetLayout.address(NetLayout.flowAddress(mapped, NetLayout.AF_INET), NetLayout.AF_INET));
 	}
 
 	@Test
