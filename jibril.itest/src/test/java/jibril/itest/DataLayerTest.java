@@ -59,7 +59,7 @@ public class DataLayerTest {
             Path exe = dir.resolve("jibril-data-" + UUID.randomUUID().toString().substring(0, 8));
             Files.copy(Path.of("/bin/true"), exe, StandardCopyOption.COPY_ATTRIBUTES);
             Pattern byExe = Pattern.compile(Pattern.quote(exe.toString()) + "$");
-            Query.Filter filter = new Query.Filter(null, byExe, null, null, 0);
+            Query.Filter filter = new Query.Filter(null, byExe, null, null, null, null, 0);
             // The programs may still be attaching when the framework starts: run it until it is seen (bounded).
             long pid = -1;
             for (int i = 0; i < 20 && query.processes(filter).isEmpty(); i++) {
@@ -86,7 +86,7 @@ public class DataLayerTest {
             assertEquals(1, observed.stream().filter(o -> o.pid() == wanted && o.exe().equals(exe.toString()))
                     .count());
 
-            List<ProcessRecord> byPid = query.processes(new Query.Filter(pid, null, null, null, 0));
+            List<ProcessRecord> byPid = query.processes(new Query.Filter(pid, null, null, null, null, null, 0));
             assertTrue(byPid.stream().allMatch(p -> p.pid() == wanted));
         } finally {
             reg.unregister();

@@ -1,5 +1,7 @@
 package jibril.core.api;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -11,5 +13,13 @@ public interface ObservationListener {
 
     /** A process executed a program. */
     default void executed(ProcessRecord process) {
+    }
+
+    /** A process opened a flow, or did something new on it (connect, accept, send, recv, close). */
+    default void flow(FlowRecord flow, List<String> newActions) {
+    }
+
+    /** A name was resolved on the host. */
+    default void resolved(DomainRecord domain) {
     }
 }

@@ -19,18 +19,26 @@ public interface Query {
      * @param pid   the process id
      * @param exe   a regular expression the executable path must contain a match of
      * @param path  a regular expression a file path must contain a match of
+     * @param port  a local or remote port of a flow
+     * @param name  a regular expression a domain name (or a flow's remote name) must contain a match of
      * @param since only records active (started, changed) at or after this instant
      * @param limit at most this many records (0: no limit)
      */
-    record Filter(Long pid, Pattern exe, Pattern path, Instant since, int limit) {
+    record Filter(Long pid, Pattern exe, Pattern path, Integer port, Pattern name, Instant since, int limit) {
 
         /** No condition. */
-        public static final Filter ALL = new Filter(null, null, null, null, 0);
+        public static final Filter ALL = new Filter(null, null, null, null, null, null, 0);
     }
 
     /** Processes, in start order. */
     List<ProcessRecord> processes(Filter filter);
 
-    /** The ancestry of a process: parent first, as far as it is known (maps, then /proc). */
+    /** The ancestry of a process: parent first, as far as the maps know it. */
     List<ProcessRecord> ancestry(ProcessRecord process);
+
+    /** Network flows per process (and flows seen on the wire that no process was found for), oldest first. */
+    List<FlowRecord> flows(Filter filter);
+
+    /** Names resolved on the host, with their CNAME chains and addresses. */
+    List<DomainRecord> domains(Filter filter);
 }

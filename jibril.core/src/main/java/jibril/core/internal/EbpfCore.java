@@ -70,10 +70,16 @@ public class EbpfCore implements StatusSource {
 
         @AttributeDefinition(description = "argument vectors")
         int args() default 65_536;
+
+        @AttributeDefinition(description = "network flows")
+        int flows() default 65_536;
+
+        @AttributeDefinition(name = "task.flow", description = "process-flow relations")
+        int task_flow() default 65_536;
     }
 
-    /** The BPF objects this core loads, in order. */
-    static final List<String> OBJECTS = List.of("tasks");
+    /** The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps). */
+    static final List<String> OBJECTS = List.of("tasks", "net");
 
     @Reference(service = LoggerFactory.class)
     private Logger logger;
@@ -90,6 +96,7 @@ public class EbpfCore implements StatusSource {
     private final List<BpfObject> objects = new ArrayList<>();
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private volatile String state = "starting";
+    private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long startMillis;
     private volatile long attachedAt;
 
@@ -126,7 +133,20 @@ public class EbpfCore implements StatusSource {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                BpfObject object = load(rt, name);
+                BpfObject object;
+                try {
+                    object = load(rt, name);
+                } catch (BpfException e) {
+                    if (name.equals(OBJECTS.get(0))) {
+                        throw e;
+                    }
+                    // Only processes are indispensable: a family that cannot load here is reported and the
+                    // others go on.
+                    failures.put(name, e.getMessage());
+                    logger.error("the '{}' programs could not be loaded; going on without them: {}", name,
+                            e.getMessage());
+                    continue;
+                }
                 synchronized (objects) {
                     objects.add(object);
                 }
@@ -138,7 +158,8 @@ public class EbpfCore implements StatusSource {
             synchronized (objects) {
                 Dictionary<String, Object> runtimeProps = new Hashtable<>();
                 registrations.add(context.registerService(BpfRuntime.class, rt, runtimeProps));
-                for (BpfObject object : objects) {
+                // Last loaded first: a consumer that needs tasks finds every other object already registered.
+                for (BpfObject object : objects.reversed()) {
                     Dictionary<String, Object> props = new Hashtable<>();
                     props.put(OBJECT, object.name());
                     registrations.add(context.registerService(BpfObject.class, object, props));
@@ -160,7 +181,8 @@ public class EbpfCore implements StatusSource {
             try {
                 size(object);
                 object.load();
-                object.attachAll();
+                // cgroup programs (network accounting) attach to the root of the cgroup v2 hierarchy.
+                object.attachAll(BpfRuntime.cgroup2Root());
                 return object;
             } catch (BpfException e) {
                 object.close();
@@ -187,6 +209,8 @@ public class EbpfCore implements StatusSource {
             switch (map.name()) {
                 case "tasks" -> map.setMaxEntries(caches.tasks());
                 case "strings" -> map.setMaxEntries(caches.cmds() + caches.args());
+                case "flows" -> map.setMaxEntries(caches.flows());
+                case "task_flow" -> map.setMaxEntries(caches.task_flow());
                 default -> {
                 }
             }
@@ -266,6 +290,9 @@ public class EbpfCore implements StatusSource {
             }
         }
         s.put("programs", programs);
+        if (!failures.isEmpty()) {
+            s.put("not_loaded", new LinkedHashMap<>(failures));
+        }
         s.put("maps", maps);
         s.put("counters", counters);
         return s;

@@ -19,10 +19,11 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
+
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import jibril.bpf.BpfException;
@@ -48,12 +49,12 @@ import jibril.core.api.StatusSource;
  * map decide what is new; a restarted daemon therefore reports what happened while it was down, and nothing twice.
  * It also answers {@link Query}s and reclaims kernel entries of processes that exited and were reported.
  */
-@Component(immediate = true, configurationPid = DataLayer.PID, service = { Query.class, StatusSource.class },
-        property = StatusSource.NAME + "=data")
-@Designate(ocd = DataLayer.Config.class)
+@Component(immediate = true, configurationPid = { DataLayer.PID, DataLayer.CADENCES_PID },
+        service = { Query.class, StatusSource.class }, property = StatusSource.NAME + "=data")
 public class DataLayer implements Query, StatusSource {
 
     static final String PID = "jibril.caches";
+    static final String CADENCES_PID = "jibril.cadences";
     private static final int CURSOR_EXEC = 0;
 
     @ObjectClassDefinition(name = "Jibril data layer caches")
@@ -63,6 +64,9 @@ public class DataLayer implements Query, StatusSource {
 
         @AttributeDefinition(name = "cmds", description = "resolved strings (paths, command lines) kept in userland")
         int cmds() default 65_536;
+
+        @AttributeDefinition(name = "network.flows", description = "seconds between sweeps of the flow maps")
+        int network_flows() default 9;
     }
 
     /** Seconds between sweeps of the tasks map; the notice path is the fast one, sweeps are the safety net. */
@@ -78,6 +82,11 @@ public class DataLayer implements Query, StatusSource {
 
     @Reference
     private BpfRuntime runtime;
+
+    /** The network programs; optional, so that processes are recorded even where they could not load. */
+    @Reference(target = "(" + BpfServices.OBJECT + "=net)", cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private BpfObject netObject;
 
     private final List<ObservationListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -110,6 +119,9 @@ public class DataLayer implements Query, StatusSource {
     private BpfMap execSeq;
     private Thread poller;
     private Thread worker;
+    private NetArea net;
+    private volatile long netSweepMillis;
+    private volatile long lastNetSweepMs;
 
     @Activate
     void activate(Config config) {
@@ -117,6 +129,10 @@ public class DataLayer implements Query, StatusSource {
         cursors = tasksObject.map("cursors");
         execSeq = tasksObject.map("exec_seq");
         execs = new Generations(readU64(cursors, CURSOR_EXEC));
+        if (netObject != null) {
+            net = new NetArea(netObject, store, clock);
+        }
+        netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
         ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
         poller = new Thread(this::poll, "jibril-data-notices");
         worker = new Thread(this::work, "jibril-data");
@@ -126,7 +142,8 @@ public class DataLayer implements Query, StatusSource {
 
     @Modified
     void modified(Config config) {
-        // Cache sizes apply at the next start; nothing to do live.
+        // Cache sizes apply at the next start; cadences at once.
+        netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
     }
 
     @Deactivate
@@ -137,13 +154,17 @@ public class DataLayer implements Query, StatusSource {
         worker.join(5_000);
         ring.close();
         writeU64(cursors, CURSOR_EXEC, execs.cursor());
+        if (net != null) {
+            net.saveCursor();
+        }
     }
 
     /** Ring buffer callback on the poller thread: only queue. */
     private void onNotice(ByteBuffer record) {
         noticesSeen.incrementAndGet();
         Notice n = NoticeLayout.decode(record);
-        if (n.kind() == NoticeLayout.KIND_EXEC && !notices.offer(n)) {
+        boolean wanted = n.kind() == NoticeLayout.KIND_EXEC || net != null && net.handles(n.kind());
+        if (wanted && !notices.offer(n)) {
             noticesDropped.incrementAndGet(); // the next sweep finds it
         }
     }
@@ -168,13 +189,22 @@ public class DataLayer implements Query, StatusSource {
                     sweepTasks();
                     nextSweep = now + TASK_SWEEP_MS;
                 }
+                if (net != null && now - lastNetSweepMs >= netSweepMillis) {
+                    net.sweep(this::tellFlow, this::tellDomain);
+                    lastNetSweepMs = now;
+                }
                 Notice n = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
-                if (n != null) {
+                if (n == null) {
+                    continue;
+                }
+                if (n.kind() == NoticeLayout.KIND_EXEC) {
                     Task t = store.task(n.key());
                     // Re-executed since: the newer image is reported by its own notice or the sweep.
                     if (t != null && t.execSeq() == n.seq()) {
                         report(t, false);
                     }
+                } else if (net != null) {
+                    net.onNotice(n, this::tellFlow, this::tellDomain);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -218,15 +248,45 @@ public class DataLayer implements Query, StatusSource {
         }
         executed.incrementAndGet();
         ProcessRecord p = store.record(t, clock);
+        tell(l -> l.executed(p));
+    }
+
+    private void tellFlow(jibril.core.api.FlowRecord flow, List<String> actions) {
+        tell(l -> l.flow(flow, actions));
+    }
+
+    private void tellDomain(jibril.core.api.DomainRecord domain) {
+        tell(l -> l.resolved(domain));
+    }
+
+    private void tell(java.util.function.Consumer<ObservationListener> call) {
         for (ObservationListener l : listeners) {
             try {
-                l.executed(p);
+                call.accept(l);
             } catch (RuntimeException e) {
                 if (listenerErrors.incrementAndGet() % 1000 == 1) {
                     logger.error("an observation listener failed ({} failures so far)", listenerErrors.get(), e);
                 }
             }
         }
+    }
+
+    @Override
+    public List<jibril.core.api.FlowRecord> flows(Filter filter) {
+        return net == null ? List.of() : net.flows(filter);
+    }
+
+    @Override
+    public List<jibril.core.api.DomainRecord> domains(Filter filter) {
+        return net == null ? List.of() : net.domains(filter);
+    }
+
+    static <T> List<T> limit(List<T> list, int limit) {
+        return limit > 0 && list.size() > limit ? list.subList(0, limit) : list;
+    }
+
+    static long epochNanos(java.time.Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 
     @Override
@@ -247,7 +307,7 @@ public class DataLayer implements Query, StatusSource {
             out.add(p);
         });
         out.sort((a, b) -> Long.compare(a.startNs(), b.startNs()));
-        return filter.limit() > 0 && out.size() > filter.limit() ? out.subList(0, filter.limit()) : out;
+        return limit(out, filter.limit());
     }
 
     @Override
@@ -269,16 +329,20 @@ public class DataLayer implements Query, StatusSource {
         s.put("listeners", listeners.size());
         s.put("listener_errors", listenerErrors.get());
         s.put("exec_cursor", execs.cursor());
+        if (net != null) {
+            s.put("network", net.status());
+            s.put("network_sweep_lag_ms", lastNetSweepMs == 0 ? -1 : System.currentTimeMillis() - lastNetSweepMs);
+        }
         return s;
     }
 
-    private static long readU64(BpfMap map, int index) {
+    static long readU64(BpfMap map, int index) {
         byte[] k = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
         byte[] v = map.lookup(k);
         return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong();
     }
 
-    private static void writeU64(BpfMap map, int index, long value) {
+    static void writeU64(BpfMap map, int index, long value) {
         byte[] k = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
         byte[] v = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(value).array();
         map.update(k, v, UpdateFlag.ANY);

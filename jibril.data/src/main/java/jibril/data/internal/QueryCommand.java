@@ -16,6 +16,8 @@ import org.osgi.service.component.annotations.Reference;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 
+import jibril.core.api.DomainRecord;
+import jibril.core.api.FlowRecord;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
 
@@ -31,14 +33,18 @@ public class QueryCommand {
 
     private final Gson gson = new GsonBuilder().disableHtmlEscaping().create();
 
-    @Descriptor("query Jibril's record: query processes [--pid N] [--exe REGEX] [--since T] [--limit N] [--json]")
-    public Object query(@Descriptor("processes, then options: --pid N, --exe REGEX, --path REGEX, --since "
-            + "(RFC 3339 or 30s/5m/2h back), --limit N, --json (one JSON object a line)") String... argv) {
+    @Descriptor("query Jibril's record: query processes|flows|domains [--pid N] [--exe REGEX] [--port N] "
+            + "[--name REGEX] [--since T] [--limit N] [--json]")
+    public Object query(@Descriptor("processes, flows or domains, then: --pid N, --exe REGEX, --path REGEX, "
+            + "--port N, --name REGEX, --since (RFC 3339 or 30s/5m/2h back), --limit N, --json (JSON lines)")
+            String... argv) {
         String what = null;
         long pid = -1;
         String exe = "";
         String path = "";
         String since = "";
+        String name = "";
+        long port = -1;
         int limit = 0;
         boolean json = false;
         for (int i = 0; i < argv.length; i++) {
@@ -49,6 +55,8 @@ public class QueryCommand {
                 case "--exe" -> exe = value(argv, ++i, a);
                 case "--path" -> path = value(argv, ++i, a);
                 case "--since" -> since = value(argv, ++i, a);
+                case "--name" -> name = value(argv, ++i, a);
+                case "--port" -> port = number(a, value(argv, ++i, a));
                 case "--limit" -> limit = (int) number(a, value(argv, ++i, a));
                 default -> {
                     if (a.startsWith("--") || what != null) {
@@ -62,11 +70,12 @@ public class QueryCommand {
             throw new IllegalArgumentException("what to query: processes, files, flows or domains");
         }
         Query.Filter filter = new Query.Filter(pid < 0 ? null : pid, regex("--exe", exe), regex("--path", path),
-                instant(since), limit);
+                port < 0 ? null : (int) port, regex("--name", name), instant(since), limit);
         List<Map<String, Object>> rows = switch (what) {
             case "processes", "process", "procs" -> processes(filter);
-            case "files", "flows", "domains" -> throw new IllegalArgumentException(
-                    what + " are not recorded yet in this version (processes are)");
+            case "flows", "flow" -> flows(filter);
+            case "domains", "domain", "names" -> domains(filter);
+            case "files" -> throw new IllegalArgumentException("files are not recorded yet in this version");
             default -> throw new IllegalArgumentException(
                     "unknown record kind '" + what + "': expected processes, files, flows or domains");
         };
@@ -114,6 +123,50 @@ public class QueryCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + ": expected a number, got '" + value + "'");
         }
+    }
+
+    private List<Map<String, Object>> flows(Query.Filter filter) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (FlowRecord f : query.flows(filter)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            ProcessRecord p = f.process();
+            m.put("pid", p == null ? null : p.pid());
+            m.put("exe", p == null ? "" : p.exe());
+            m.put("proto", f.proto());
+            m.put("ip_version", f.ipVersion());
+            m.put("local", Map.of("address", f.localAddress(), "port", f.localPort()));
+            Map<String, Object> remote = new LinkedHashMap<>();
+            remote.put("address", f.remoteAddress());
+            remote.put("port", f.remotePort());
+            remote.put("names", f.remoteNames());
+            m.put("remote", remote);
+            m.put("initiator", f.initiator());
+            m.put("state", f.state());
+            m.put("ended_by", f.endedBy());
+            m.put("actions", f.actions());
+            m.put("bytes_in", f.bytesIn());
+            m.put("bytes_out", f.bytesOut());
+            m.put("packets_in", f.packetsIn());
+            m.put("packets_out", f.packetsOut());
+            m.put("first", ExecEvents.rfc3339(f.firstNs()));
+            m.put("last", ExecEvents.rfc3339(f.lastNs()));
+            rows.add(m);
+        }
+        return rows;
+    }
+
+    private List<Map<String, Object>> domains(Query.Filter filter) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (DomainRecord d : query.domains(filter)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", d.name());
+            m.put("cnames", d.cnames());
+            m.put("addresses", d.addresses());
+            m.put("first", ExecEvents.rfc3339(d.firstNs()));
+            m.put("last", ExecEvents.rfc3339(d.lastNs()));
+            rows.add(m);
+        }
+        return rows;
     }
 
     static Pattern regex(String option, String value) {
