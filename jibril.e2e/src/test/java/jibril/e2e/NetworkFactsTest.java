@@ -1,0 +1,160 @@
+package jibril.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * Network facts end to end: a DNS answer received on the host (from a DNS server this test runs on
+ * 127.0.0.1:53) becomes a domain with its CNAME chain and address; a TCP connection to that address is a flow
+ * of this process with connect/accept, bytes, and the names the address was resolved from.
+ */
+class NetworkFactsTest {
+
+    @Test
+    void aResolvedNameAndTheConnectionToItAreRecorded() throws Exception {
+        try (JibrilProcess jibril = new JibrilProcess()) {
+            jibril.writeConfig("cadences:\n  network-flows: 1\n");
+            jibril.start();
+            assertTrue(jibril.awaitReady(60_000), "not ready:\n" + jibril.log());
+
+            String name = "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ".jibril.test";
+            InetAddress target = InetAddress.getByName("127.0.0.9");
+            resolve(name, "edge.jibril.test", target);
+
+            assertTrue(JibrilProcess.waitFor(10_000, () -> !query(jibril, "domains", "--name", name).isEmpty()),
+                    "the resolution of " + name + " was not recorded\n" + jibril.log());
+            JsonObject domain = JsonParser.parseString(query(jibril, "domains", "--name", name).get(0))
+                    .getAsJsonObject();
+            assertEquals(name, domain.get("name").getAsString());
+            assertEquals("edge.jibril.test", domain.getAsJsonArray("cnames").get(0).getAsString());
+            assertEquals("127.0.0.9", domain.getAsJsonArray("addresses").get(0).getAsString());
+
+            int port;
+            byte[] payload = new byte[20_000];
+            try (ServerSocket server = new ServerSocket()) {
+                server.bind(new InetSocketAddress(target, 0));
+                port = server.getLocalPort();
+                try (Socket client = new Socket(target, port); Socket accepted = server.accept()) {
+                    OutputStream out = client.getOutputStream();
+                    out.write(payload);
+                    out.flush();
+                    accepted.getInputStream().readNBytes(payload.length);
+                }
+            }
+            String p = Integer.toString(port);
+            assertTrue(JibrilProcess.waitFor(10_000, () -> query(jibril, "flows", "--port", p).size() >= 2),
+                    "flows to port " + port + " not recorded: " + query(jibril, "flows", "--port", p));
+            long me = ProcessHandle.current().pid();
+            JsonObject connect = null;
+            for (String line : query(jibril, "flows", "--port", p)) {
+                JsonObject f = JsonParser.parseString(line).getAsJsonObject();
+                if (f.getAsJsonObject("remote").get("port").getAsInt() == port) {
+                    connect = f;
+                }
+            }
+            assertTrue(connect != null, "no connecting side");
+            assertEquals(me, connect.get("pid").getAsLong());
+            assertEquals("tcp", connect.get("proto").getAsString());
+            assertEquals("local", connect.get("initiator").getAsString());
+            assertTrue(contains(connect.getAsJsonArray("actions"), "connect"), connect.toString());
+            assertTrue(connect.get("bytes_out").getAsLong() >= payload.length, connect.toString());
+            assertTrue(contains(connect.getAsJsonObject("remote").getAsJsonArray("names"), name),
+                    "the flow does not carry the name its address was resolved from: " + connect);
+            assertEquals(1, query(jibril, "flows", "--port", p, "--name", name.replace(".", "\\.")).size());
+            assertEquals(0, jibril.stop());
+        }
+    }
+
+    private static boolean contains(JsonArray a, String s) {
+        for (var e : a) {
+            if (e.getAsString().equals(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Answers one query for name on 127.0.0.1:53 with a CNAME to cname and an A record for it. */
+    private static void resolve(String name, String cname, InetAddress address) throws Exception {
+        try (DatagramSocket server = new DatagramSocket(new InetSocketAddress("127.0.0.1", 53));
+                DatagramSocket client = new DatagramSocket()) {
+            client.setSoTimeout(5_000);
+            server.setSoTimeout(5_000);
+            byte[] query = question(0x4a49, 0x0100, name);
+            client.send(new DatagramPacket(query, query.length, InetAddress.getByName("127.0.0.1"), 53));
+            DatagramPacket in = new DatagramPacket(new byte[512], 512);
+            server.receive(in);
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] header = question(0x4a49, 0x8180, name);
+            header[7] = 2; // two answers
+            answer.write(header);
+            answer.write(new byte[] { (byte) 0xc0, 12, 0, 5, 0, 1, 0, 0, 1, 44 }); // name ptr, CNAME, IN, ttl 300
+            byte[] target = labels(cname);
+            answer.write(new byte[] { 0, (byte) target.length });
+            answer.write(target);
+            answer.write(labels(cname));
+            answer.write(new byte[] { 0, 1, 0, 1, 0, 0, 1, 44, 0, 4 }); // A, IN, ttl 300, 4 bytes
+            answer.write(address.getAddress());
+            byte[] a = answer.toByteArray();
+            server.send(new DatagramPacket(a, a.length, in.getSocketAddress()));
+            DatagramPacket reply = new DatagramPacket(new byte[512], 512);
+            client.receive(reply);
+        }
+    }
+
+    private static byte[] question(int id, int flags, String name) throws Exception {
+        ByteArrayOutputStream q = new ByteArrayOutputStream();
+        q.write(new byte[] { (byte) (id >> 8), (byte) id, (byte) (flags >> 8), (byte) flags, 0, 1, 0, 0, 0, 0, 0, 0 });
+        q.write(labels(name));
+        q.write(new byte[] { 0, 1, 0, 1 });
+        return q.toByteArray();
+    }
+
+    private static byte[] labels(String name) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String label : name.split("\\.")) {
+            byte[] b = label.getBytes(StandardCharsets.US_ASCII);
+            out.write(b.length);
+            out.write(b);
+        }
+        out.write(0);
+        return out.toByteArray();
+    }
+
+    static List<String> query(JibrilProcess jibril, String... args) {
+        try {
+            List<String> cmd = new java.util.ArrayList<>(List.of(JibrilProcess.ROOT.resolve("bin/jibril").toString(),
+                    "query"));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(jibril.env());
+            Process q = pb.start();
+            try (InputStream in = q.getInputStream()) {
+                String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                q.waitFor();
+                return out.lines().filter(l -> l.startsWith("{")).toList();
+            }
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+}
