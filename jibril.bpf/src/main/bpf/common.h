@@ -229,6 +229,33 @@ static __always_inline void fill_identity(struct task *t, struct task_struct *p)
 	BPF_CORE_READ_STR_INTO(&t->comm, p, comm);
 }
 
+/* The process's place: cgroup, namespaces, and the host name its UTS namespace gives it (interned). */
+static __always_inline void fill_place(struct scratch *sc, struct task *t, struct task_struct *p)
+{
+	t->cgroup_id = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	struct nsproxy *ns = BPF_CORE_READ(p, nsproxy);
+	if (!ns)
+		return; /* exiting */
+	t->ns_mnt = BPF_CORE_READ(ns, mnt_ns, ns.inum);
+	t->ns_net = BPF_CORE_READ(ns, net_ns, ns.inum);
+	t->ns_uts = BPF_CORE_READ(ns, uts_ns, ns.inum);
+	t->ns_ipc = BPF_CORE_READ(ns, ipc_ns, ns.inum);
+	t->ns_cgroup = BPF_CORE_READ(ns, cgroup_ns, ns.inum);
+	t->ns_user = BPF_CORE_READ(p, cred, user_ns, ns.inum);
+	/* The pid namespace the process lives in: its struct pid's entry at its deepest level. */
+	struct pid *pid = BPF_CORE_READ(p, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
+	t->ns_pid = BPF_CORE_READ(up.ns, ns.inum);
+	long n = bpf_probe_read_kernel_str(sc->s.data, 65, BPF_CORE_READ(ns, uts_ns, name.nodename));
+	if (n > 1) {
+		sc->s.len = n - 1;
+		sc->s.flags = 0;
+		t->hostname_key = intern(&sc->s);
+	}
+}
+
 /* Sets t->exe_key to the absolute path of f, interned. */
 static __always_inline void record_exe(struct scratch *sc, struct task *t, struct file *f)
 {
@@ -281,6 +308,7 @@ static __always_inline void adopt(struct scratch *sc, struct task_struct *p, int
 	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	if (!mm)
 		return; /* a kernel thread: nothing to adopt */
+	fill_place(sc, t, p);
 	record_exe(sc, t, BPF_CORE_READ(mm, exe_file));
 	if (is_current)
 		record_args(sc, t, mm);

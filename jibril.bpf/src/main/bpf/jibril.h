@@ -61,6 +61,17 @@ struct task {
 	__s32 exit_code;    /* wait status as waitpid reports it */
 	__u32 flags;        /* TASK_* */
 	char comm[COMM_LEN];
+	__u64 prev_exe_key; /* strings key of the image before the last exec (0 when not known) */
+	__u64 cgroup_id;    /* cgroup v2 id (the kernfs node id, the cgroup directory's inode number) */
+	__u64 hostname_key; /* strings key of the UTS namespace's nodename */
+	__u32 ns_mnt;       /* namespace inode numbers, as the links in /proc/PID/ns show them */
+	__u32 ns_pid;
+	__u32 ns_net;
+	__u32 ns_uts;
+	__u32 ns_ipc;
+	__u32 ns_user;
+	__u32 ns_cgroup;
+	__u32 pad;
 };
 
 /* strings map value. Key: __u64 FNV-1a hash of data[0..len). Immutable once written. */

@@ -53,7 +53,9 @@ int BPF_PROG(jibril_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	t->exec_ns = bpf_ktime_get_boot_ns();
 	t->flags = (t->flags & ~(TASK_PATH_TRUNC | TASK_ARGS_TRUNC)) | TASK_EXECED;
 
-	/* The executable: the file the kernel actually opened, as an absolute path. */
+	fill_place(sc, t, p);
+	/* The executable: the file the kernel actually opened, as an absolute path; the one before it stays. */
+	t->prev_exe_key = t->exe_key;
 	record_exe(sc, t, BPF_CORE_READ(bprm, file));
 
 	/* The argument vector, NUL separated, as the new image sees it. */
@@ -92,6 +94,7 @@ int BPF_PROG(jibril_fork, struct task_struct *parent, struct task_struct *child)
 		t->args_key = pt->args_key;
 	}
 	fill_identity(t, child);
+	fill_place(sc, t, child);
 	/* At fork time the child's real_parent is the forking process; fill_identity read it from the child. */
 	__u64 key = t->key;
 	if (bpf_map_update_elem(&tasks, &key, t, BPF_NOEXIST)) {

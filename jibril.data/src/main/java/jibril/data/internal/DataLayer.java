@@ -125,7 +125,8 @@ public class DataLayer implements Query, StatusSource {
 
     @Activate
     void activate(Config config) {
-        store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks());
+        store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks(),
+                Places.host());
         cursors = tasksObject.map("cursors");
         execSeq = tasksObject.map("exec_seq");
         execs = new Generations(readU64(cursors, CURSOR_EXEC));

@@ -105,6 +105,15 @@ public class QueryCommand {
             m.put("exec", p.execNs() == 0 ? "" : ExecEvents.rfc3339(p.execNs()));
             m.put("exit", p.exited() ? ExecEvents.rfc3339(p.exitNs()) : "");
             m.put("retcode", p.retcode());
+            ProcessRecord.Place place = p.place();
+            m.put("user", place.user());
+            m.put("gid", p.gid());
+            m.put("group", place.group());
+            m.put("previous_exe", place.previousExe());
+            m.put("cgroup", place.cgroup());
+            m.put("container_id", place.containerId());
+            m.put("hostname", place.hostname());
+            m.put("namespaces", place.namespaces());
             rows.add(m);
         }
         return rows;

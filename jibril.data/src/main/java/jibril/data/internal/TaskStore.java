@@ -33,7 +33,10 @@ final class TaskStore {
     private final Map<Long, String> stringCache;
     private final Map<Long, ProcessRecord> reclaimed;
 
-    TaskStore(BpfMap tasks, BpfMap strings, int stringCacheSize, int reclaimedCacheSize) {
+    private final Places places;
+
+    TaskStore(BpfMap tasks, BpfMap strings, int stringCacheSize, int reclaimedCacheSize, Places places) {
+        this.places = places;
         this.tasks = tasks;
         this.strings = strings;
         this.taskValue = new byte[tasks.valueSize()];
@@ -105,11 +108,16 @@ final class TaskStore {
     }
 
     ProcessRecord record(Task t, Clock clock) {
+        long uid = Integer.toUnsignedLong(t.uid());
+        long gid = Integer.toUnsignedLong(t.gid());
+        String cgroup = places.cgroup(t.cgroupId());
+        ProcessRecord.Place place = new ProcessRecord.Place(places.user(uid), places.group(gid),
+                string(t.prevExeKey()), cgroup, Places.containerId(cgroup), string(t.hostnameKey()),
+                Places.namespaces(t.ns()));
         return new ProcessRecord(t.key(), t.parentKey(), Integer.toUnsignedLong(t.pid()),
-                Integer.toUnsignedLong(t.ppid()), Integer.toUnsignedLong(t.uid()), Integer.toUnsignedLong(t.gid()),
-                t.comm(), string(t.exeKey()), splitArgs(string(t.argsKey())), clock.epoch(t.startNs()),
-                t.execNs() == 0 ? 0 : clock.epoch(t.execNs()), t.exitNs() == 0 ? 0 : clock.epoch(t.exitNs()),
-                t.exitCode(), t.execSeq());
+                Integer.toUnsignedLong(t.ppid()), uid, gid, t.comm(), string(t.exeKey()), splitArgs(string(t.argsKey())),
+                clock.epoch(t.startNs()), t.execNs() == 0 ? 0 : clock.epoch(t.execNs()),
+                t.exitNs() == 0 ? 0 : clock.epoch(t.exitNs()), t.exitCode(), t.execSeq(), place);
     }
 
     /**

@@ -58,6 +58,7 @@ class QueryParsingTest {
     }
 
     private static ProcessRecord record(int exitCode) {
-        return new ProcessRecord(1, 0, 10, 1, 0, 0, "a", "/bin/a", List.of("a", "b", "c"), 1, 1, 2, exitCode, 1);
+        return new ProcessRecord(1, 0, 10, 1, 0, 0, "a", "/bin/a", List.of("a", "b", "c"), 1, 1, 2, exitCode, 1,
+                ProcessRecord.Place.UNKNOWN);
     }
 }
