@@ -28,7 +28,8 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * Liveness and readiness as JSON on loopback: {@code GET /health/live} (200 while the daemon runs),
  * {@code GET /health/ready} (200 when every bundle is active and every part ready, else 503) and
- * {@code GET /status} (the whole {@code jibril:status} report). The port follows the configuration live.
+ * {@code GET /status} (the whole {@code jibril:status} report) and {@code GET /metrics} (its numbers in the
+ * Prometheus text format). The port follows the configuration live.
  */
 @Component(immediate = true, configurationPid = HealthServer.PID)
 @Designate(ocd = HealthServer.Config.class)
@@ -81,6 +82,14 @@ public class HealthServer {
                 reply(ex, ready ? 200 : 503, body);
             });
             s.createContext("/status", ex -> reply(ex, 200, report.status()));
+            s.createContext("/metrics", ex -> {
+                byte[] bytes = Metrics.prometheus(report.status()).getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+                ex.sendResponseHeaders(200, bytes.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(bytes);
+                }
+            });
             s.setExecutor(Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "jibril-health");
                 t.setDaemon(true);

@@ -1,0 +1,30 @@
+package jibril.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+
+    @Test
+    void numericLeavesBecomeGauges() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("ready", true);
+        status.put("ebpf", Map.of("counters", Map.of("tasks_full", 3L), "state", "attached"));
+        status.put("bundles", Map.of("not_active", List.of("x")));
+        status.put("printers", Map.of("std-out", Map.of("dropped", 0)));
+        String text = Metrics.prometheus(status);
+        assertEquals("""
+                # TYPE jibril_ready gauge
+                jibril_ready 1
+                # TYPE jibril_ebpf_counters_tasks_full gauge
+                jibril_ebpf_counters_tasks_full 3
+                # TYPE jibril_printers_std_out_dropped gauge
+                jibril_printers_std_out_dropped 0
+                """, text);
+    }
+}
