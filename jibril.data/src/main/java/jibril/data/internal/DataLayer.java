@@ -71,8 +71,6 @@ public class DataLayer implements Query, StatusSource {
 
     /** Seconds between sweeps of the tasks map; the notice path is the fast one, sweeps are the safety net. */
     static final long TASK_SWEEP_MS = 2_000;
-    /** How long an exited process stays in the kernel map before it is reclaimed into userland. */
-    static final long RECLAIM_GRACE_NS = 30_000_000_000L;
 
     @Reference(service = LoggerFactory.class)
     private Logger logger;
@@ -232,7 +230,7 @@ public class DataLayer implements Query, StatusSource {
         }
         execs.sweptUpTo(global);
         writeU64(cursors, CURSOR_EXEC, execs.cursor());
-        reclaimedCount.addAndGet(store.reclaim(execs.cursor(), RECLAIM_GRACE_NS, clock));
+        reclaimedCount.addAndGet(store.reclaim(execs.cursor(), clock));
         sweeps.incrementAndGet();
         lastSweepMs = System.currentTimeMillis();
     }

@@ -140,28 +140,37 @@ final class TaskStore {
     }
 
     /**
-     * Removes from the kernel map the processes that exited more than {@code graceNs} ago and that userland has
-     * already reported (execSeq at or below the cursor), keeping their records in the reclaimed cache.
+     * Makes room in the kernel map when it runs full: above three quarters of its size, the processes that exited
+     * longest ago (and that userland has already reported: execSeq at or below the cursor) are moved into the
+     * reclaimed cache until the map is half full. Below that, nothing moves, so the pinned map keeps every fact
+     * across daemon restarts.
      *
      * @return how many entries were reclaimed
      */
-    int reclaim(long cursor, long graceNs, Clock clock) {
-        long bootNow = clock.bootNow();
+    int reclaim(long cursor, Clock clock) {
+        List<Task> all = new ArrayList<>();
+        tasks.dump((k, v) -> all.add(TaskLayout.decode(v.order(ByteOrder.nativeOrder()))));
+        int max = tasks.maxEntries();
+        if (all.size() <= max * 3L / 4) {
+            return 0;
+        }
         List<Task> done = new ArrayList<>();
-        tasks.dump((k, v) -> {
-            Task t = TaskLayout.decode(v.order(ByteOrder.nativeOrder()));
-            if ((t.flags() & TaskLayout.FLAG_EXITED) != 0 && bootNow - t.exitNs() > graceNs && t.execSeq() <= cursor) {
+        for (Task t : all) {
+            if ((t.flags() & TaskLayout.FLAG_EXITED) != 0 && t.execSeq() <= cursor) {
                 done.add(t);
             }
-        });
-        for (Task t : done) {
+        }
+        done.sort((a, b) -> Long.compare(a.exitNs(), b.exitNs()));
+        int toFree = Math.min(done.size(), all.size() - max / 2);
+        for (int i = 0; i < toFree; i++) {
+            Task t = done.get(i);
             reclaimed.put(t.key(), record(t, clock));
-            ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, t.key());
             synchronized (this) {
+                ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, t.key());
                 tasks.delete(key);
             }
         }
-        return done.size();
+        return toFree;
     }
 
     static List<String> splitArgs(String nulSeparated) {
