@@ -228,7 +228,7 @@ public class DataLayer implements Query, StatusSource {
         for (Task t : unseen) {
             report(t, true);
         }
-        execs.sweptUpTo(global);
+        execs.sweepDone(global);
         writeU64(cursors, CURSOR_EXEC, execs.cursor());
         reclaimedCount.addAndGet(store.reclaim(execs.cursor(), clock));
         sweeps.incrementAndGet();

@@ -13,9 +13,22 @@ final class Generations {
     private final TreeSet<Long> above = new TreeSet<>();
     private long cursor;
     private long missed;
+    private long previousGlobal;
 
     Generations(long cursor) {
         this.cursor = cursor;
+        this.previousGlobal = cursor;
+    }
+
+    /**
+     * Ends a sweep whose walk began after reading the kernel's sequence as {@code globalBeforeWalk}. The kernel
+     * takes a generation a moment before it stores it into the entry, so a walk may not yet see the newest ones:
+     * the cursor moves only to the sequence read before the PREVIOUS walk (one sweep of overlap; claiming is
+     * idempotent), which every writer has long finished with.
+     */
+    synchronized void sweepDone(long globalBeforeWalk) {
+        sweptUpTo(previousGlobal);
+        previousGlobal = Math.max(previousGlobal, globalBeforeWalk);
     }
 
     synchronized long cursor() {

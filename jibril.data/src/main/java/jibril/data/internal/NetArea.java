@@ -144,7 +144,7 @@ final class NetArea {
                 report(p.taskKey(), p.flowKey(), p.tf(), onFlow);
             }
         }
-        pairs.sweptUpTo(global);
+        pairs.sweepDone(global);
         DataLayer.writeU64(netCursors, NetLayout.CURSOR_TASK_FLOW, pairs.cursor());
 
         List<byte[]> keys = new ArrayList<>();

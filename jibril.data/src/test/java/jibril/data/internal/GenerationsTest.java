@@ -37,4 +37,15 @@ class GenerationsTest {
         g.sweptUpTo(4);
         assertEquals(8, g.cursor(), "a sweep never moves the cursor back");
     }
+
+    @Test
+    void aSweepMovesTheCursorOnlyToWhatThePreviousSweepSaw() {
+        Generations g = new Generations(0);
+        g.sweepDone(10); // first sweep: 1..10 may still be being written
+        assertEquals(0, g.cursor());
+        g.claim(2);
+        g.sweepDone(20); // 1..10 are settled now; 1 and 3..10 were never seen: gone for good
+        assertEquals(10, g.cursor());
+        assertEquals(9, g.missed());
+    }
 }
