@@ -218,10 +218,11 @@ public class DataLayer implements Query, StatusSource {
     private void sweepTasks() {
         long global = readU64(execSeq, 0);
         List<Task> unseen = new ArrayList<>();
-        tasksObject.map("tasks").dump((k, v) -> {
-            Task t = TaskLayout.decode(v.order(ByteOrder.nativeOrder()));
-            if (t.execSeq() != 0 && !execs.isHandled(t.execSeq())) {
-                unseen.add(t);
+        long entries = tasksObject.map("tasks").dump((k, v) -> {
+            // Only the generation is read for every entry; whole entries are decoded for the unseen few.
+            long seq = v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskLayout.OFF_EXEC_SEQ);
+            if (seq != 0 && !execs.isHandled(seq)) {
+                unseen.add(TaskLayout.decode(v));
             }
         });
         unseen.sort((a, b) -> Long.compare(a.execSeq(), b.execSeq()));
@@ -230,7 +231,7 @@ public class DataLayer implements Query, StatusSource {
         }
         execs.sweepDone(global);
         writeU64(cursors, CURSOR_EXEC, execs.cursor());
-        reclaimedCount.addAndGet(store.reclaim(execs.cursor(), clock));
+        reclaimedCount.addAndGet(store.reclaim(execs.cursor(), clock, (int) entries));
         sweeps.incrementAndGet();
         lastSweepMs = System.currentTimeMillis();
     }

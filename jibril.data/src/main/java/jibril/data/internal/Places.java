@@ -34,6 +34,7 @@ final class Places {
     private volatile Map<Long, String> groups = Map.of();
     private volatile long passwdStamp = -1;
     private volatile long groupStamp = -1;
+    private volatile long checkedAtMs;
     private final Map<Long, String> cgroups = new ConcurrentHashMap<>();
     private volatile long lastWalkMs;
 
@@ -55,19 +56,32 @@ final class Places {
     }
 
     String user(long uid) {
-        if (stamp(passwd) != passwdStamp) {
-            passwdStamp = stamp(passwd);
-            users = names(passwd);
-        }
+        refresh();
         return users.getOrDefault(uid, "");
     }
 
     String group(long gid) {
-        if (stamp(group) != groupStamp) {
-            groupStamp = stamp(group);
-            groups = names(group);
-        }
+        refresh();
         return groups.getOrDefault(gid, "");
+    }
+
+    /** Re-reads passwd and group when they changed; looks at most once a second (this is on the event path). */
+    private void refresh() {
+        long now = System.currentTimeMillis();
+        if (now - checkedAtMs < 1000 && passwdStamp != -1) {
+            return;
+        }
+        checkedAtMs = now;
+        long p = stamp(passwd);
+        if (p != passwdStamp) {
+            users = names(passwd);
+            passwdStamp = p;
+        }
+        long g = stamp(group);
+        if (g != groupStamp) {
+            groups = names(group);
+            groupStamp = g;
+        }
     }
 
     /** The cgroup path of this id relative to the hierarchy's root ("/" for the root), or empty. */

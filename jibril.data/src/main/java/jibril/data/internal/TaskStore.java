@@ -147,13 +147,13 @@ final class TaskStore {
      *
      * @return how many entries were reclaimed
      */
-    int reclaim(long cursor, Clock clock) {
-        List<Task> all = new ArrayList<>();
-        tasks.dump((k, v) -> all.add(TaskLayout.decode(v.order(ByteOrder.nativeOrder()))));
+    int reclaim(long cursor, Clock clock, int entriesSeen) {
         int max = tasks.maxEntries();
-        if (all.size() <= max * 3L / 4) {
+        if (entriesSeen <= max * 3L / 4) {
             return 0;
         }
+        List<Task> all = new ArrayList<>();
+        tasks.dump((k, v) -> all.add(TaskLayout.decode(v.order(ByteOrder.nativeOrder()))));
         List<Task> done = new ArrayList<>();
         for (Task t : all) {
             if ((t.flags() & TaskLayout.FLAG_EXITED) != 0 && t.execSeq() <= cursor) {
