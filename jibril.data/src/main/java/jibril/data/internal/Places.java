@@ -38,7 +38,10 @@ final class Places {
     private final Map<Long, String> cgroups = new ConcurrentHashMap<>();
     private volatile long lastWalkMs;
 
-    Places(Path etc, Path cgroupRoot) {
+    private final long refreshMillis;
+
+    Places(Path etc, Path cgroupRoot, long refreshMillis) {
+        this.refreshMillis = refreshMillis;
         this.passwd = etc.resolve("passwd");
         this.group = etc.resolve("group");
         this.cgroupRoot = cgroupRoot;
@@ -52,7 +55,7 @@ final class Places {
         } catch (RuntimeException e) {
             root = null;
         }
-        return new Places(Path.of("/etc"), root);
+        return new Places(Path.of("/etc"), root, 1000);
     }
 
     String user(long uid) {
@@ -65,10 +68,10 @@ final class Places {
         return groups.getOrDefault(gid, "");
     }
 
-    /** Re-reads passwd and group when they changed; looks at most once a second (this is on the event path). */
+    /** Re-reads passwd and group when they changed; looks at most once a refresh period (on the event path). */
     private void refresh() {
         long now = System.currentTimeMillis();
-        if (now - checkedAtMs < 1000 && passwdStamp != -1) {
+        if (now - checkedAtMs < refreshMillis && passwdStamp != -1) {
             return;
         }
         checkedAtMs = now;

@@ -28,7 +28,7 @@ class PlacesTest {
     void userAndGroupNamesComeFromTheHostFilesAndFollowChanges(@TempDir Path etc) throws Exception {
         Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/a:/bin/sh\n");
         Files.writeString(etc.resolve("group"), "root:x:0:\nstaff:x:50:\n");
-        Places p = new Places(etc, null);
+        Places p = new Places(etc, null, 0);
         assertEquals("alice", p.user(1000));
         assertEquals("staff", p.group(50));
         assertEquals("", p.user(4242));
