@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * {@code struct notice}: one record of the notices ring buffer. A notice only says that a tasks key is new or
- * changed; the fact itself is in the tasks map.
+ * {@code struct notice}: one record of the notices ring buffer. A notice only says that a key is new or changed;
+ * the fact itself is in a map: the tasks map for the task kinds (1-15), the task_file map for the files kinds
+ * (16-31), whose notices carry the task key in {@code key} and the file key in {@code seq}.
  */
 public final class NoticeLayout {
 
@@ -30,6 +31,10 @@ public final class NoticeLayout {
 	public static final int KIND_EXIT = 2;
 	/** NOTICE_FORK: a new process was forked. */
 	public static final int KIND_FORK = 3;
+	/** NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. */
+	public static final int KIND_FILE_PAIR = 16;
+	/** NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key. */
+	public static final int KIND_FILE_BITS = 17;
 
 	/**
 	 * Decodes a notice; the same as {@link Notice#decode(ByteBuffer)}.
@@ -44,12 +49,34 @@ public final class NoticeLayout {
 	/**
 	 * A decoded notice.
 	 *
-	 * @param kind KIND_EXEC, KIND_EXIT or KIND_FORK
+	 * @param kind one of the KIND_* constants
 	 * @param pid the process's thread group id
 	 * @param key the tasks key
-	 * @param seq the exec generation for KIND_EXEC, 0 otherwise
+	 * @param seq the exec generation for KIND_EXEC, the file key for KIND_FILE_*, 0 otherwise
 	 */
 	public record Notice(int kind, int pid, long key, long seq) {
+
+		/**
+		 * Whether this is a notice of the files family.
+		 *
+		 * @return true for KIND_FILE_PAIR and KIND_FILE_BITS
+		 */
+		public boolean isFile() {
+			return kind == KIND_FILE_PAIR || kind == KIND_FILE_BITS;
+		}
+
+		/**
+		 * The task_file key a files notice names.
+		 *
+		 * @return (key, seq) as a task_file key
+		 * @throws IllegalStateException when this is not a files notice
+		 */
+		public TaskFileLayout.Key taskFileKey() {
+			if (!isFile()) {
+				throw new IllegalStateException("notice of kind " + kind + " names no task_file entry");
+			}
+			return new TaskFileLayout.Key(key, seq);
+		}
 
 		/**
 		 * Decodes a notice starting at the buffer's position (native byte order; the buffer is not modified).
