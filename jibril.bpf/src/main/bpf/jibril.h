@@ -93,6 +93,115 @@ struct notice {
  * Files (files.bpf.c): files, task_file relations. Owned by the files program family.
  * ====================================================================================================== */
 
+/*
+ * What the files family records: per (process, file) pair, which of FILE_ACT_* the process did to the file (a
+ * bitmask), how often each action happened and when the pair was first and last active.
+ *
+ * A file is named by its ABSOLUTE path, and its key is the strings key of that path (FNV-1a of the bytes, as
+ * intern() computes), so the path text itself is in the strings map:
+ * - actions on an open file (read, write, mmap, close, open at exit...) name it by its struct file: the path is
+ *   the dentry walk of f_path (build_path), so symbolic links are resolved and there is no "." or "..";
+ * - actions on a name (unlink, rename, link, symlink, truncate by path) name it by the string the process
+ *   passed, made absolute: an absolute name is kept as is; a relative one is appended with "/" to the task's
+ *   working directory (AT_FDCWD) or to the dirfd's path; an empty one with AT_EMPTY_PATH is the dirfd itself. That
+ *   is purely lexical: "." and ".." components and symbolic links in the name are NOT resolved, so the same file
+ *   may appear under several keys; userland normalises such paths (and merges keys) when it needs to.
+ * When the strings map is full, the key is still used (the fact is kept, its name is lost and CNT_STRINGS_FULL says
+ * so): a file key without a strings entry means exactly that.
+ * A file stays under the path it had when the struct file was first seen: reads of an open file that was renamed
+ * meanwhile still count under the old path until it is reopened.
+ */
+
+/* Actions, as bit numbers in task_file.actions (mask: 1u << FILE_ACT_x) and indexes into task_file.counts.
+ * The order is the original product's: userland names them in exactly this order. */
+enum file_action {
+	FILE_ACT_FASYNC = 0,    /* fcntl(F_SETFL) or ioctl(FIOASYNC) turned O_ASYNC on */
+	FILE_ACT_FLOCK = 1,     /* flock(), or a POSIX/OFD record lock set with fcntl (F_SETLK, F_SETLKW, F_OFD_SETLK*) */
+	FILE_ACT_FSYNC = 2,     /* fsync, fdatasync */
+	FILE_ACT_LLSEEK = 3,    /* lseek */
+	FILE_ACT_MMAP = 4,      /* mmap of a file (not anonymous memory) */
+	FILE_ACT_OPEN = 5,      /* a successful open, openat, openat2, creat, open_by_handle_at */
+	FILE_ACT_READ = 6,      /* read, pread64, readv, preadv, preadv2; the source of sendfile, splice, copy_file_range */
+	FILE_ACT_WRITE = 7,     /* write, pwrite64, writev, pwritev, pwritev2; their destination */
+	FILE_ACT_RENAME = 8,    /* a successful rename, renameat, renameat2: on the old AND the new path */
+	FILE_ACT_TRUNCATE = 9,  /* ftruncate; a successful truncate by path */
+	FILE_ACT_UNLINK = 10,   /* a successful unlink, unlinkat (AT_REMOVEDIR too), rmdir */
+	FILE_ACT_CREATE = 11,   /* an open that created the file (FMODE_CREATED) */
+	FILE_ACT_CLOSE = 12,    /* close */
+	FILE_ACT_LINK = 13,     /* a successful link, linkat, symlink, symlinkat: on the target AND the new name */
+	FILE_ACT_EXECVE = 14,   /* the file a process executed (at sched_process_exec; for a script, the script too) */
+	FILE_ACT_COUNT = 15,
+};
+
+/* Counters of the files family (enum counter slots 16-31). */
+enum file_counter {
+	CNT_FILES_FULL = 16,        /* files map full: that file's metadata is lost (the pair is still recorded) */
+	CNT_TASK_FILE_FULL = 17,    /* task_file map full: the (process, file) fact is lost */
+	CNT_FILE_PENDING_FULL = 18, /* file_pending full: a path syscall's outcome cannot be checked, its fact is lost */
+	CNT_FILE_NO_FD = 19,        /* an fd-based action on an fd that is not open (EBADF, or closed by a race) */
+	CNT_FILE_BAD_NAME = 20,     /* a path argument could not be read from user memory, or its dirfd is not open */
+	CNT_FCACHE_HIT = 21,        /* struct file -> path key served by file_cache */
+	CNT_FCACHE_MISS = 22,       /* struct file resolved by a dentry walk (first sight, eviction, or reuse) */
+	CNT_FILE_PAIRS = 23,        /* new task_file entries */
+	CNT_FILE_BITS = 24,         /* new action bits on existing task_file entries */
+	CNT_FILE_ACTIONS = 25,      /* every action recorded (the sum over all counts) */
+};
+
+/* Notice kinds of the files family (16-31). A files notice reuses struct notice: key is the TASK key and seq is the
+ * FILE key, so {key, seq} is exactly the task_file key; pid is the process's tgid. Only new facts are noticed:
+ * repeating an action the pair already has updates counts and last_ns in place and sends nothing. */
+enum file_notice_kind {
+	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair */
+	NOTICE_FILE_BITS = 17, /* an existing pair gained an action bit */
+};
+
+/* Saturation of task_file.counts: a counter stops at FILE_COUNT_MAX (it may pass it by at most the number of
+ * CPUs that raced at that moment, and never wraps); userland reads a value >= FILE_COUNT_MAX as "at least". */
+#define FILE_COUNT_MAX 0xffff0000u
+
+/* file_info.flags */
+#define FILE_PATH_TRUNC 1u /* the path was longer than STR_MAX or deeper than PATH_DEPTH: the key names a prefix */
+#define FILE_NO_INODE 2u   /* only ever seen by name (unlink, rename, link, truncate): dev..gid are unknown (0) */
+
+/*
+ * files map value. Key: __u64 path key (strings key of the absolute path). One entry per path, written when a
+ * struct file with that path is first resolved (refreshed, metadata included, at every open and cache miss) or
+ * when a path syscall names it (then only first_ns/last_ns if it exists, FILE_NO_INODE otherwise).
+ */
+struct file_info {
+	__u64 path_key;  /* own key */
+	__u64 fs_key;    /* strings key of the filesystem type name (sb->s_type->name, e.g. "ext4"), 0 if unknown */
+	__u64 ino;       /* inode number */
+	__u64 first_ns;  /* first resolution, CLOCK_BOOTTIME ns */
+	__u64 last_ns;   /* last resolution (open, cache miss, path syscall), CLOCK_BOOTTIME ns */
+	__u32 dev;       /* sb->s_dev in the kernel's encoding: major << 20 | minor (not stat's st_dev encoding) */
+	__u32 mnt_id;    /* the mount's id, as in /proc/<pid>/mountinfo */
+	__u32 mode;      /* i_mode: S_IFMT type and permission bits */
+	__u32 uid;       /* owner, in the initial user namespace */
+	__u32 gid;
+	__u32 flags;     /* FILE_* */
+};
+
+/* task_file map key: one (process, file) pair. */
+struct task_file_key {
+	__u64 task_key;  /* tasks key of the process (thread group) */
+	__u64 file_key;  /* files key (= strings key) of the absolute path */
+};
+
+/*
+ * task_file map value. Created with the first action of a process on a file; every later action updates it in
+ * place: its counter and last_ns always, its bit in actions and gen only when the bit is new.
+ */
+struct task_file {
+	__u32 actions;   /* 1u << FILE_ACT_x for every action seen */
+	__u32 pid;       /* tgid of the process when the pair was created */
+	__u64 first_ns;  /* first action, CLOCK_BOOTTIME ns */
+	__u64 last_ns;   /* latest action, CLOCK_BOOTTIME ns */
+	__u64 gen;       /* files_seq when the pair was created or last gained a bit (never lowered) */
+	__u32 counts[FILE_ACT_COUNT]; /* per FILE_ACT_x, saturating at FILE_COUNT_MAX */
+	__u32 flags;     /* FILE_PATH_TRUNC when the file's path was truncated */
+};
+
 /* (end of files section) */
 
 

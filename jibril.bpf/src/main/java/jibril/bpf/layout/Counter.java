@@ -21,6 +21,26 @@ public enum Counter {
 	FORKS(6),
 	/** CNT_EXITS: process exits seen. */
 	EXITS(7),
+	/** CNT_FILES_FULL: the files map was full; that file's metadata is lost (its pairs are still recorded). */
+	FILES_FULL(16),
+	/** CNT_TASK_FILE_FULL: the task_file map was full; the (process, file) fact is lost. */
+	TASK_FILE_FULL(17),
+	/** CNT_FILE_PENDING_FULL: file_pending was full; a path syscall could not be checked and its fact is lost. */
+	FILE_PENDING_FULL(18),
+	/** CNT_FILE_NO_FD: an action on a descriptor that is not open. */
+	FILE_NO_FD(19),
+	/** CNT_FILE_BAD_NAME: a path argument could not be read, or its dirfd is not open. */
+	FILE_BAD_NAME(20),
+	/** CNT_FCACHE_HIT: a struct file's path key came from file_cache. */
+	FCACHE_HIT(21),
+	/** CNT_FCACHE_MISS: a struct file was resolved by a dentry walk. */
+	FCACHE_MISS(22),
+	/** CNT_FILE_PAIRS: new task_file entries. */
+	FILE_PAIRS(23),
+	/** CNT_FILE_BITS: new action bits on existing task_file entries. */
+	FILE_BITS(24),
+	/** CNT_FILE_ACTIONS: file actions recorded. */
+	FILE_ACTIONS(25),
 	/** CNT_FLOWS_FULL: the flows map was full; the flow (and its task_flow pairs) is lost. */
 	FLOWS_FULL(32),
 	/** CNT_TASK_FLOWS_FULL: the task_flow map was full; the pair is lost. */

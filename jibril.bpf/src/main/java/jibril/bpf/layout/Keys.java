@@ -1,5 +1,7 @@
 package jibril.bpf.layout;
 
+import java.nio.charset.StandardCharsets;
+
 /** The key functions of the BPF programs (task, string and flow keys), computed the same way in Java. */
 public final class Keys {
 
@@ -34,6 +36,17 @@ public final class Keys {
 		z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
 		z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
 		return z ^ (z >>> 31);
+	}
+
+	/**
+	 * The strings key of a text, e.g. the files key of an absolute path: FNV-1a 64 of its UTF-8 bytes.
+	 *
+	 * @param text the text
+	 * @return the key
+	 */
+	public static long stringKey(String text) {
+		byte[] b = text.getBytes(StandardCharsets.UTF_8);
+		return fnv1a(b, b.length);
 	}
 
 	/**

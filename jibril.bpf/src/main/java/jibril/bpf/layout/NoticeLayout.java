@@ -5,8 +5,9 @@ import java.nio.ByteOrder;
 
 /**
  * {@code struct notice}: one record of the notices ring buffer. A notice only says that a key is new or changed;
- * the fact itself is in a map: the tasks map for the kinds 1-15, the network maps for the kinds 32-47, whose
- * notices reuse the fields as each KIND_ constant says.
+ * the fact itself is in a map: the tasks map for the task kinds (1-15), the task_file map for the files kinds
+ * (16-31), whose notices carry the task key in {@code key} and the file key in {@code seq}, the network maps for
+ * the kinds 32-47, whose notices reuse the fields as each KIND_ constant says.
  */
 public final class NoticeLayout {
 
@@ -31,6 +32,10 @@ public final class NoticeLayout {
 	public static final int KIND_EXIT = 2;
 	/** NOTICE_FORK: a new process was forked. */
 	public static final int KIND_FORK = 3;
+	/** NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. */
+	public static final int KIND_FILE_PAIR = 16;
+	/** NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key. */
+	public static final int KIND_FILE_BITS = 17;
 	/**
 	 * NOTICE_FLOW_NEW: a new flows entry. key: the flow key; seq: its gen; pid: the tgid of the process whose call
 	 * made it, 0 when a packet made it.
@@ -60,10 +65,32 @@ public final class NoticeLayout {
 	 * @param kind one of the KIND_ constants
 	 * @param pid the process's thread group id (0 for notices that no process caused)
 	 * @param key the tasks key; for network kinds as the KIND_ constant says
-	 * @param seq the exec generation for KIND_EXEC, 0 for the other task kinds; for network kinds as the KIND_
-	 *            constant says
+	 * @param seq the exec generation for KIND_EXEC, the file key for KIND_FILE_*, 0 for the other task kinds; for
+	 *            network kinds as the KIND_ constant says
 	 */
 	public record Notice(int kind, int pid, long key, long seq) {
+
+		/**
+		 * Whether this is a notice of the files family.
+		 *
+		 * @return true for KIND_FILE_PAIR and KIND_FILE_BITS
+		 */
+		public boolean isFile() {
+			return kind == KIND_FILE_PAIR || kind == KIND_FILE_BITS;
+		}
+
+		/**
+		 * The task_file key a files notice names.
+		 *
+		 * @return (key, seq) as a task_file key
+		 * @throws IllegalStateException when this is not a files notice
+		 */
+		public TaskFileLayout.Key taskFileKey() {
+			if (!isFile()) {
+				throw new IllegalStateException("notice of kind " + kind + " names no task_file entry");
+			}
+			return new TaskFileLayout.Key(key, seq);
+		}
 
 		/**
 		 * Decodes a notice starting at the buffer's position (native byte order; the buffer is not modified).

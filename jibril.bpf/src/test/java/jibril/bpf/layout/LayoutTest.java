@@ -3,6 +3,7 @@ package jibril.bpf.layout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
@@ -25,12 +26,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Java mirrors of jibril.h against the truth: struct sizes and member offsets from the BTF of the compiled
- * tasks.bpf.o (as bpftool prints it), constants from jibril.h itself. Needs no privileges.
+ * tasks.bpf.o and files.bpf.o (as bpftool prints it), constants from jibril.h itself. Needs no privileges.
  */
 class LayoutTest {
 
 	private static final Path OBJECT = Path.of("target/classes/jibril/bpf/obj/tasks.bpf.o");
 	private static final Path NET_OBJECT = Path.of("target/classes/jibril/bpf/obj/net.bpf.o");
+	private static final Path FILES_OBJECT = Path.of("target/classes/jibril/bpf/obj/files.bpf.o");
 	private static final Path HEADER = Path.of("src/main/bpf/jibril.h");
 	private static final Pattern STRUCT = Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
 	private static final Pattern MEMBER = Pattern.compile("^\\s+'([^']*)' type_id=\\d+ bits_offset=(\\d+)( bitfield_size=\\d+)?$");
@@ -39,12 +41,15 @@ class LayoutTest {
 	private static Map<String, Map<String, Integer>> btf;
 	/** The same for net.bpf.o. */
 	private static Map<String, Map<String, Integer>> netBtf;
+	/** The same for files.bpf.o. */
+	private static Map<String, Map<String, Integer>> filesBtf;
 	private static String header;
 
 	@BeforeAll
 	static void readBtf() throws Exception {
 		btf = structs(OBJECT);
 		netBtf = structs(NET_OBJECT);
+		filesBtf = structs(FILES_OBJECT);
 		header = Files.readString(HEADER);
 	}
 
@@ -106,6 +111,28 @@ class LayoutTest {
 		assertMirrors(netBtf, NET_OBJECT, "dns_answer", DnsAnswerLayout.class);
 		assertMirrors(netBtf, NET_OBJECT, "notice", NoticeLayout.class);
 		assertMirrors(netBtf, NET_OBJECT, "task", TaskLayout.class);
+	}
+
+	@Test
+	void fileInfoMatchesBtf() throws Exception {
+		assertMirrors(filesBtf, FILES_OBJECT, "file_info", FileLayout.class);
+	}
+
+	@Test
+	void taskFileMatchesBtf() throws Exception {
+		assertMirrors(filesBtf, FILES_OBJECT, "task_file", TaskFileLayout.class);
+	}
+
+	@Test
+	void taskFileKeyMatchesBtf() throws Exception {
+		assertMirrors(filesBtf, FILES_OBJECT, "task_file_key", TaskFileLayout.Key.class);
+	}
+
+	@Test
+	void sharedStructsAreTheSameInEveryObject() {
+		for (String shared : List.of("task", "string", "notice")) {
+			assertEquals(btf.get(shared), filesBtf.get(shared), "struct " + shared + " in tasks.bpf.o and files.bpf.o");
+		}
 	}
 
 	/** SIZE and one OFF_<MEMBER> per member, no more, no less. */
@@ -177,6 +204,11 @@ class LayoutTest {
 		assertEquals(List.of("connect", "accept", "send", "recv", "close"), NetLayout.actionNames(0x1f));
 		assertEquals(NetLayout.flagNames(bits.values().stream().reduce(0L, (a, b) -> a | b)).size(), bits.size(),
 				"every flag has a name");
+		assertEquals(NoticeLayout.KIND_FILE_PAIR, enumerator("NOTICE_FILE_PAIR"));
+		assertEquals(NoticeLayout.KIND_FILE_BITS, enumerator("NOTICE_FILE_BITS"));
+		assertEquals(FileLayout.FLAG_PATH_TRUNC, define("FILE_PATH_TRUNC"));
+		assertEquals(FileLayout.FLAG_NO_INODE, define("FILE_NO_INODE"));
+		assertEquals(TaskFileLayout.COUNT_MAX, define("FILE_COUNT_MAX"));
 		Map<String, Long> counters = new TreeMap<>();
 		Matcher m = Pattern.compile("\\bCNT_(\\w+)\\s*=\\s*(\\d+)").matcher(header);
 		while (m.find()) {
@@ -190,10 +222,52 @@ class LayoutTest {
 		assertEquals(counters, java, "enum counter");
 	}
 
+	@Test
+	void fileActionsMatchTheHeaderInOrder() {
+		Matcher m = Pattern.compile("\\bFILE_ACT_(\\w+)\\s*=\\s*(\\d+)").matcher(header);
+		Map<Integer, String> c = new TreeMap<>();
+		while (m.find()) {
+			c.put(Integer.parseInt(m.group(2)), m.group(1));
+		}
+		assertEquals("COUNT", c.remove(TaskFileLayout.ACTIONS), "FILE_ACT_COUNT");
+		assertEquals(TaskFileLayout.ACTION_NAMES.size(), c.size());
+		for (Map.Entry<Integer, String> e : c.entrySet()) {
+			String name = e.getValue().toLowerCase(Locale.ROOT);
+			assertEquals(name, TaskFileLayout.ACTION_NAMES.get(e.getKey()), "FILE_ACT_" + e.getValue());
+			assertEquals(e.getKey(), TaskFileLayout.action(name));
+		}
+		for (Field f : TaskFileLayout.class.getFields()) {
+			if (f.getName().startsWith("ACT_")) {
+				try {
+					assertEquals(enumerator("FILE_" + f.getName()), f.getInt(null), f.getName());
+				} catch (IllegalAccessException e) {
+					throw new AssertionError(e);
+				}
+			}
+		}
+		// the original product's order, spelled out once more
+		assertEquals(List.of("fasync", "flock", "fsync", "llseek", "mmap", "open", "read", "write", "rename",
+				"truncate", "unlink", "create", "close", "link", "execve"), TaskFileLayout.ACTION_NAMES);
+	}
+
+	@Test
+	void actionMasksAndNames() {
+		int mask = TaskFileLayout.actionMask("close", "open", "READ");
+		assertEquals((1 << TaskFileLayout.ACT_OPEN) | (1 << TaskFileLayout.ACT_READ) | (1 << TaskFileLayout.ACT_CLOSE),
+				mask);
+		assertEquals(List.of("open", "read", "close"), TaskFileLayout.actionNames(mask));
+		assertEquals(List.of(), TaskFileLayout.actionNames(0));
+		assertEquals(TaskFileLayout.ACTION_NAMES, TaskFileLayout.actionNames(-1), "bits above execve are ignored");
+		IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+				() -> TaskFileLayout.actionMask("open", "chmod"));
+		assertTrue(e.getMessage().contains("chmod") && e.getMessage().contains("execve"), e.getMessage());
+	}
+
 	private static long define(String name) {
-		Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)[uUlL]*\\b").matcher(header);
+		Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(0x[0-9a-fA-F]+|\\d+)[uUlL]*\\b").matcher(header);
 		assertTrue(m.find(), name + " is #defined in " + HEADER);
-		return Long.parseLong(m.group(1));
+		String v = m.group(1);
+		return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
 	}
 
 	/** Every "#define <prefix>X 0x..." of the header. */
@@ -286,5 +360,50 @@ class LayoutTest {
 		n.putInt(NoticeLayout.OFF_KIND, NoticeLayout.KIND_EXIT).putInt(NoticeLayout.OFF_PID, 42)
 				.putLong(NoticeLayout.OFF_KEY, -7).putLong(NoticeLayout.OFF_SEQ, 99);
 		assertEquals(new NoticeLayout.Notice(NoticeLayout.KIND_EXIT, 42, -7, 99), NoticeLayout.Notice.decode(n));
+		assertFalse(NoticeLayout.Notice.decode(n).isFile());
+		n.putInt(NoticeLayout.OFF_KIND, NoticeLayout.KIND_FILE_BITS);
+		assertEquals(new TaskFileLayout.Key(-7, 99), NoticeLayout.Notice.decode(n).taskFileKey());
+
+		ByteBuffer f = ByteBuffer.allocate(FileLayout.SIZE).order(ByteOrder.nativeOrder());
+		f.putLong(FileLayout.OFF_PATH_KEY, 1).putLong(FileLayout.OFF_FS_KEY, 2).putLong(FileLayout.OFF_INO, 3)
+				.putLong(FileLayout.OFF_FIRST_NS, 4).putLong(FileLayout.OFF_LAST_NS, 5)
+				.putInt(FileLayout.OFF_DEV, (259 << 20) | 0x12345).putInt(FileLayout.OFF_MNT_ID, 7)
+				.putInt(FileLayout.OFF_MODE, 0100640).putInt(FileLayout.OFF_UID, 8).putInt(FileLayout.OFF_GID, 9)
+				.putInt(FileLayout.OFF_FLAGS, FileLayout.FLAG_PATH_TRUNC);
+		FileLayout.FileInfo fi = FileLayout.FileInfo.decode(f.order(ByteOrder.BIG_ENDIAN));
+		assertEquals(new FileLayout.FileInfo(1, 2, 3, 4, 5, (259 << 20) | 0x12345, 7, 0100640, 8, 9,
+				FileLayout.FLAG_PATH_TRUNC), fi);
+		assertEquals(259, fi.devMajor());
+		assertEquals(0x12345, fi.devMinor());
+		assertEquals(0640, fi.permissions());
+		assertEquals("file", fi.type());
+		assertTrue(fi.has(FileLayout.FLAG_PATH_TRUNC));
+		assertFalse(fi.has(FileLayout.FLAG_NO_INODE));
+		// glibc makedev(259, 0x12345): minor's low byte, major << 8, minor's high bits << 12
+		assertEquals(0x45L | (259L << 8) | (0x12300L << 12), FileLayout.statDev(fi.dev()));
+		assertEquals(0x801L, FileLayout.statDev((8 << 20) | 1), "/dev/sda1 is 8:1, st_dev 0x801");
+
+		ByteBuffer tf = ByteBuffer.allocate(TaskFileLayout.SIZE).order(ByteOrder.nativeOrder());
+		tf.putInt(TaskFileLayout.OFF_ACTIONS, (1 << TaskFileLayout.ACT_READ) | (1 << TaskFileLayout.ACT_EXECVE))
+				.putInt(TaskFileLayout.OFF_PID, 77).putLong(TaskFileLayout.OFF_FIRST_NS, 10)
+				.putLong(TaskFileLayout.OFF_LAST_NS, 11).putLong(TaskFileLayout.OFF_GEN, 12)
+				.putInt(TaskFileLayout.OFF_COUNTS + 4 * TaskFileLayout.ACT_READ, -1)
+				.putInt(TaskFileLayout.OFF_COUNTS + 4 * TaskFileLayout.ACT_EXECVE, 1)
+				.putInt(TaskFileLayout.OFF_FLAGS, TaskFileLayout.FLAG_PATH_TRUNC);
+		TaskFileLayout.TaskFile t2 = TaskFileLayout.TaskFile.decode(tf);
+		assertEquals(List.of("read", "execve"), t2.actionNames());
+		assertTrue(t2.has(TaskFileLayout.ACT_READ));
+		assertFalse(t2.has(TaskFileLayout.ACT_OPEN));
+		assertEquals(0xffffffffL, t2.count(TaskFileLayout.ACT_READ), "counts are unsigned");
+		assertEquals(1, t2.count(TaskFileLayout.ACT_EXECVE));
+		assertEquals(0, t2.count(TaskFileLayout.ACT_OPEN));
+		assertEquals(TaskFileLayout.ACTIONS, t2.counts().size());
+		assertEquals(77, t2.pid());
+		assertEquals(12, t2.gen());
+
+		TaskFileLayout.Key k = new TaskFileLayout.Key(0x1122334455667788L, -2);
+		assertEquals(k, TaskFileLayout.Key.decode(ByteBuffer.wrap(k.bytes())));
+		assertEquals(TaskFileLayout.Key.SIZE, k.bytes().length);
+		assertEquals(Keys.fnv1a("/etc/shadow".getBytes(StandardCharsets.UTF_8), 11), Keys.stringKey("/etc/shadow"));
 	}
 }
