@@ -15,6 +15,10 @@ public interface ObservationListener {
     default void executed(ProcessRecord process) {
     }
 
+    /** A process did something to a file for the first time: a new (process, file) pair, or a new action on it. */
+    default void fileActions(FileRecord file, List<String> actions) {
+    }
+
     /** A process opened a flow, or did something new on it (connect, accept, send, recv, close). */
     default void flow(FlowRecord flow, List<String> newActions) {
     }

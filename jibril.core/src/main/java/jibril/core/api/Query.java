@@ -36,6 +36,9 @@ public interface Query {
     /** The ancestry of a process: parent first, as far as the maps know it. */
     List<ProcessRecord> ancestry(ProcessRecord process);
 
+    /** What processes did to files: one record per (process, file) pair, oldest first. */
+    List<FileRecord> files(Filter filter);
+
     /** Network flows per process (and flows seen on the wire that no process was found for), oldest first. */
     List<FlowRecord> flows(Filter filter);
 

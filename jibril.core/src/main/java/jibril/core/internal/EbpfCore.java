@@ -71,6 +71,12 @@ public class EbpfCore implements StatusSource {
         @AttributeDefinition(description = "argument vectors")
         int args() default 65_536;
 
+        @AttributeDefinition(description = "files")
+        int files() default 65_536;
+
+        @AttributeDefinition(name = "task.file", description = "process-file relations")
+        int task_file() default 65_536;
+
         @AttributeDefinition(description = "network flows")
         int flows() default 65_536;
 
@@ -79,7 +85,7 @@ public class EbpfCore implements StatusSource {
     }
 
     /** The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps). */
-    static final List<String> OBJECTS = List.of("tasks", "net");
+    static final List<String> OBJECTS = List.of("tasks", "files", "net");
 
     @Reference(service = LoggerFactory.class)
     private Logger logger;
@@ -209,6 +215,8 @@ public class EbpfCore implements StatusSource {
             switch (map.name()) {
                 case "tasks" -> map.setMaxEntries(caches.tasks());
                 case "strings" -> map.setMaxEntries(caches.cmds() + caches.args());
+                case "files" -> map.setMaxEntries(caches.files());
+                case "task_file" -> map.setMaxEntries(caches.task_file());
                 case "flows" -> map.setMaxEntries(caches.flows());
                 case "task_flow" -> map.setMaxEntries(caches.task_flow());
                 default -> {

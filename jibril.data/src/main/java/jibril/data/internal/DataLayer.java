@@ -67,6 +67,9 @@ public class DataLayer implements Query, StatusSource {
 
         @AttributeDefinition(name = "network.flows", description = "seconds between sweeps of the flow maps")
         int network_flows() default 9;
+
+        @AttributeDefinition(name = "file.access", description = "seconds between sweeps of the file maps")
+        int file_access() default 9;
     }
 
     /** How long the notice reader lets notices gather after a wake-up. */
@@ -83,6 +86,11 @@ public class DataLayer implements Query, StatusSource {
 
     @Reference
     private BpfRuntime runtime;
+
+    /** The file programs; optional, so that processes are recorded even where they could not load. */
+    @Reference(target = "(" + BpfServices.OBJECT + "=files)", cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private BpfObject filesObject;
 
     /** The network programs; optional, so that processes are recorded even where they could not load. */
     @Reference(target = "(" + BpfServices.OBJECT + "=net)", cardinality = ReferenceCardinality.OPTIONAL,
@@ -121,6 +129,9 @@ public class DataLayer implements Query, StatusSource {
     private Thread poller;
     private Thread worker;
     private NetArea net;
+    private FileArea fileArea;
+    private volatile long fileSweepMillis;
+    private volatile long lastFileSweepMs;
     private volatile long netSweepMillis;
     private volatile long lastNetSweepMs;
 
@@ -134,7 +145,11 @@ public class DataLayer implements Query, StatusSource {
         if (netObject != null) {
             net = new NetArea(netObject, store, clock);
         }
+        if (filesObject != null) {
+            fileArea = new FileArea(filesObject, store, clock);
+        }
         netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
+        fileSweepMillis = Math.max(1, config.file_access()) * 1000L;
         ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
         poller = new Thread(this::poll, "jibril-data-notices");
         worker = new Thread(this::work, "jibril-data");
@@ -146,6 +161,7 @@ public class DataLayer implements Query, StatusSource {
     void modified(Config config) {
         // Cache sizes apply at the next start; cadences at once.
         netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
+        fileSweepMillis = Math.max(1, config.file_access()) * 1000L;
     }
 
     @Deactivate
@@ -159,13 +175,17 @@ public class DataLayer implements Query, StatusSource {
         if (net != null) {
             net.saveCursor();
         }
+        if (fileArea != null) {
+            fileArea.saveCursor();
+        }
     }
 
     /** Ring buffer callback on the poller thread: only queue. */
     private void onNotice(ByteBuffer record) {
         noticesSeen.incrementAndGet();
         Notice n = NoticeLayout.decode(record);
-        boolean wanted = n.kind() == NoticeLayout.KIND_EXEC || net != null && net.handles(n.kind());
+        boolean wanted = n.kind() == NoticeLayout.KIND_EXEC || net != null && net.handles(n.kind())
+                || fileArea != null && fileArea.handles(n.kind());
         if (wanted && !notices.offer(n)) {
             noticesDropped.incrementAndGet(); // the next sweep finds it
         }
@@ -197,6 +217,10 @@ public class DataLayer implements Query, StatusSource {
                     sweepTasks();
                     nextSweep = now + TASK_SWEEP_MS;
                 }
+                if (fileArea != null && now - lastFileSweepMs >= fileSweepMillis) {
+                    fileArea.sweep(this::tellFile);
+                    lastFileSweepMs = now;
+                }
                 if (net != null && now - lastNetSweepMs >= netSweepMillis) {
                     net.sweep(this::tellFlow, this::tellDomain);
                     lastNetSweepMs = now;
@@ -211,6 +235,8 @@ public class DataLayer implements Query, StatusSource {
                     if (t != null && t.execSeq() == n.seq()) {
                         report(t, false);
                     }
+                } else if (fileArea != null && fileArea.handles(n.kind())) {
+                    fileArea.onNotice(n, this::tellFile);
                 } else if (net != null) {
                     net.onNotice(n, this::tellFlow, this::tellDomain);
                 }
@@ -260,6 +286,10 @@ public class DataLayer implements Query, StatusSource {
         tell(l -> l.executed(p));
     }
 
+    private void tellFile(jibril.core.api.FileRecord file, List<String> actions) {
+        tell(l -> l.fileActions(file, actions));
+    }
+
     private void tellFlow(jibril.core.api.FlowRecord flow, List<String> actions) {
         tell(l -> l.flow(flow, actions));
     }
@@ -278,6 +308,11 @@ public class DataLayer implements Query, StatusSource {
                 }
             }
         }
+    }
+
+    @Override
+    public List<jibril.core.api.FileRecord> files(Filter filter) {
+        return fileArea == null ? List.of() : fileArea.files(filter);
     }
 
     @Override
@@ -338,6 +373,10 @@ public class DataLayer implements Query, StatusSource {
         s.put("listeners", listeners.size());
         s.put("listener_errors", listenerErrors.get());
         s.put("exec_cursor", execs.cursor());
+        if (fileArea != null) {
+            s.put("files", fileArea.status());
+            s.put("files_sweep_lag_ms", lastFileSweepMs == 0 ? -1 : System.currentTimeMillis() - lastFileSweepMs);
+        }
         if (net != null) {
             s.put("network", net.status());
             s.put("network_sweep_lag_ms", lastNetSweepMs == 0 ? -1 : System.currentTimeMillis() - lastNetSweepMs);

@@ -17,6 +17,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 
 import jibril.core.api.DomainRecord;
+import jibril.core.api.FileRecord;
 import jibril.core.api.FlowRecord;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
@@ -33,9 +34,9 @@ public class QueryCommand {
 
     private final Gson gson = new GsonBuilder().disableHtmlEscaping().create();
 
-    @Descriptor("query Jibril's record: query processes|flows|domains [--pid N] [--exe REGEX] [--port N] "
+    @Descriptor("query Jibril's record: query processes|files|flows|domains [--pid N] [--exe REGEX] [--port N] "
             + "[--name REGEX] [--since T] [--limit N] [--json]")
-    public Object query(@Descriptor("processes, flows or domains, then: --pid N, --exe REGEX, --path REGEX, "
+    public Object query(@Descriptor("processes, files, flows or domains, then: --pid N, --exe REGEX, --path REGEX, "
             + "--port N, --name REGEX, --since (RFC 3339 or 30s/5m/2h back), --limit N, --json (JSON lines)")
             String... argv) {
         String what = null;
@@ -75,7 +76,7 @@ public class QueryCommand {
             case "processes", "process", "procs" -> processes(filter);
             case "flows", "flow" -> flows(filter);
             case "domains", "domain", "names" -> domains(filter);
-            case "files" -> throw new IllegalArgumentException("files are not recorded yet in this version");
+            case "files", "file" -> files(filter);
             default -> throw new IllegalArgumentException(
                     "unknown record kind '" + what + "': expected processes, files, flows or domains");
         };
@@ -132,6 +133,27 @@ public class QueryCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + ": expected a number, got '" + value + "'");
         }
+    }
+
+    private List<Map<String, Object>> files(Query.Filter filter) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (FileRecord f : query.files(filter)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pid", f.process().pid());
+            m.put("exe", f.process().exe());
+            m.put("path", f.path());
+            m.put("actions", f.actions());
+            m.put("counts", f.counts());
+            m.put("type", f.type());
+            m.put("mode", String.format("%04o", f.mode()));
+            m.put("uid", f.uid());
+            m.put("gid", f.gid());
+            m.put("fs", f.fs());
+            m.put("first", ExecEvents.rfc3339(f.firstNs()));
+            m.put("last", ExecEvents.rfc3339(f.lastNs()));
+            rows.add(m);
+        }
+        return rows;
     }
 
     private List<Map<String, Object>> flows(Query.Filter filter) {
