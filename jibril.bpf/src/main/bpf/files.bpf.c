@@ -43,6 +43,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define MAP_ANONYMOUS 0x20
 #define EEXIST 17
 
+/* Reads through a pointer as the given BTF type, with direct (fault-safe) loads instead of helper calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /* files: key __u64 path key, value struct file_info. Allocated on demand; when full, inserts fail and
  * CNT_FILES_FULL counts them (no LRU eviction: userland deletes what it no longer needs). */
 struct {
@@ -90,18 +93,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_cursors SEC(".maps");
 
-/* A resolved struct file: its path key (0: not a file, skip it), the dentry it had, and FILE_* flags. */
+/* A resolved struct file: its path key (0: not a file, skip it), the f_path it had, and FILE_* flags. */
 struct file_cache_entry {
 	__u64 file_key;
 	__u64 dentry;
+	__u64 mnt;
 	__u32 flags;
 	__u32 pad;
 };
 
 /* file_cache: key the struct file's address, value what it resolved to; LRU (a cache, not facts: an evicted entry
- * only costs a dentry walk). An entry is valid only while the struct file still has the same dentry, so a struct
- * file freed and reused for another file is resolved again; close removes its entry. Not pinned: addresses mean
- * nothing to the next daemon. */
+ * only costs a dentry walk). An entry is valid only while the struct file still has the same f_path (dentry and
+ * mount), so a struct file freed and reused for another file is resolved again; close removes its entry. Not
+ * pinned: addresses mean nothing to the next daemon. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -129,11 +133,15 @@ struct {
 	__type(value, struct file_pending);
 } file_pending SEC(".maps");
 
-/* Per-CPU working space of this family, beside common.h's scratch. */
+/* Per-CPU working space of this family, beside common.h's scratch. memo is the struct file this CPU resolved last
+ * (memo_file its address): a loop of actions on one file skips the file_cache lookup. It is validated like a
+ * file_cache entry, so it needs no invalidation. */
 struct files_scratch {
 	struct file_pending p;
 	struct task_file tf;
 	struct file_info fi;
+	struct file_cache_entry memo;
+	__u64 memo_file;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -322,19 +330,28 @@ static __always_inline __u64 fs_name_key(struct scratch *sc, struct super_block 
 	return intern_path(&sc->s);
 }
 
+/* f's f_path, read directly (f comes from the fd array as a plain address). */
+static __always_inline void file_path(struct file *f, __u64 *dentry, __u64 *mnt)
+{
+	struct file *bf = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	*dentry = (__u64)bf->f_path.dentry;
+	*mnt = (__u64)bf->f_path.mnt;
+}
+
 /*
  * Resolves f by walking its dentry: interns the absolute path, writes the files entry (metadata refreshed) and the
- * cache entry. Returns the path key, or 0 for what is not a file (internal filesystems); *fflags gets
+ * cache entries. Returns the path key, or 0 for what is not a file (internal filesystems); *fflags gets
  * FILE_PATH_TRUNC when the path was truncated.
  */
 static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 *fflags)
 {
 	struct scratch *sc = c->sc;
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vfs = BPF_CORE_READ(f, f_path.mnt);
+	struct file_cache_entry ce = {};
+	file_path(f, &ce.dentry, &ce.mnt);
+	struct dentry *d = (struct dentry *)ce.dentry;
+	struct vfsmount *vfs = (struct vfsmount *)ce.mnt;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	struct super_block *sb = BPF_CORE_READ(ino, i_sb);
-	struct file_cache_entry ce = { .dentry = (__u64)d };
 	__u64 fkey = (__u64)f;
 	count(CNT_FCACHE_MISS);
 	*fflags = 0;
@@ -370,16 +387,28 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		*fflags = trunc;
 	}
 	bpf_map_update_elem(&file_cache, &fkey, &ce, BPF_ANY);
+	c->fs->memo = ce;
+	c->fs->memo_file = fkey;
 	return ce.file_key;
 }
 
-/* The path key of f from the cache, or by resolving it; 0 when f is not a file. */
+/* The path key of f from this CPU's memo, file_cache, or by resolving it; 0 when f is not a file. */
 static __always_inline __u64 file_key_of(struct fctx *c, struct file *f, __u32 *fflags)
 {
 	__u64 fkey = (__u64)f;
-	struct file_cache_entry *ce = bpf_map_lookup_elem(&file_cache, &fkey);
-	if (ce && ce->dentry == (__u64)BPF_CORE_READ(f, f_path.dentry)) {
+	__u64 dentry, mnt;
+	file_path(f, &dentry, &mnt);
+	struct files_scratch *fs = c->fs;
+	if (fs->memo_file == fkey && fs->memo.dentry == dentry && fs->memo.mnt == mnt) {
 		count(CNT_FCACHE_HIT);
+		*fflags = fs->memo.flags;
+		return fs->memo.file_key;
+	}
+	struct file_cache_entry *ce = bpf_map_lookup_elem(&file_cache, &fkey);
+	if (ce && ce->dentry == dentry && ce->mnt == mnt) {
+		count(CNT_FCACHE_HIT);
+		fs->memo = *ce;
+		fs->memo_file = fkey;
 		*fflags = ce->flags;
 		return ce->file_key;
 	}
@@ -496,6 +525,8 @@ int jibril_file_close(struct trace_event_raw_sys_enter *ctx)
 		record(&c, key, FILE_ACT_CLOSE, fflags);
 	__u64 fkey = (__u64)f;
 	bpf_map_delete_elem(&file_cache, &fkey);
+	if (c.fs->memo_file == fkey)
+		c.fs->memo_file = 0;
 	return 0;
 }
 
