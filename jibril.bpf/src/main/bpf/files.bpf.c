@@ -42,6 +42,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define FIOASYNC 0x5452
 #define MAP_ANONYMOUS 0x20
 #define EEXIST 17
+#define RENAME_EXCHANGE 2
 
 /* Reads through a pointer as the given BTF type, with direct (fault-safe) loads instead of helper calls. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
@@ -761,7 +762,8 @@ static __always_inline int on_name(long dfd, const char *name, __u32 act)
 	return 0;
 }
 
-static __always_inline int on_names(long dfd0, const char *name0, long dfd1, const char *name1, __u32 act)
+static __always_inline int on_names(long dfd0, const char *name0, long dfd1, const char *name1, __u32 act,
+				    __u32 inherit)
 {
 	struct fctx c;
 	if (!get_ctx(&c) || name_path(&c, dfd0, name0, 1))
@@ -770,7 +772,7 @@ static __always_inline int on_names(long dfd0, const char *name0, long dfd1, con
 	if (name_path(&c, dfd1, name1, 1))
 		return 0;
 	keep_name(&c, 1);
-	pend(&c, act, 2, 1);
+	pend(&c, act, 2, inherit);
 	return 0;
 }
 
@@ -887,35 +889,37 @@ NAME_EXIT(truncate)
 SEC("tracepoint/syscalls/sys_enter_rename")
 int jibril_file_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_RENAME);
+	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_RENAME, 1);
 }
 NAME_EXIT(rename)
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int jibril_file_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, 1);
 }
 NAME_EXIT(renameat)
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int jibril_file_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME);
+	/* RENAME_EXCHANGE swaps the two inodes: neither name takes the other's metadata then. */
+	__u32 inherit = !(ctx->args[4] & RENAME_EXCHANGE);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, inherit);
 }
 NAME_EXIT(renameat2)
 
 SEC("tracepoint/syscalls/sys_enter_link")
 int jibril_file_link(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_LINK);
+	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_LINK, 1);
 }
 NAME_EXIT(link)
 
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int jibril_file_linkat(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_LINK);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_LINK, 1);
 }
 NAME_EXIT(linkat)
 
