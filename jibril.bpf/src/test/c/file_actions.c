@@ -9,9 +9,12 @@
  *   file_actions truncate FILE        truncate(2) by path
  *   file_actions dirfd DIR A B        openat(dirfd, A, O_CREAT), write, close, renameat(dirfd, A, dirfd, B),
  *                                     linkat(dirfd, B, dirfd, A), unlinkat(dirfd, A), unlinkat(dirfd, B)
+ *   file_actions missing FILE         open, unlink, rename (to FILE.2), truncate, link (to FILE.3) of a file that
+ *                                     does not exist: every call must fail with ENOENT
  *   file_actions reads FILE N         N times pread(fd, 1 byte, offset 0); prints "ns_per_read <x>" (CPU time)
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +56,7 @@ static void reads(const char *file, long n)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s fasync|flock|truncate|dirfd|reads ARGS\n", argv[0]);
+		fprintf(stderr, "usage: %s fasync|flock|truncate|dirfd|missing|reads ARGS\n", argv[0]);
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -91,6 +94,20 @@ int main(int argc, char **argv)
 		if (unlinkat(dfd, argv[3], 0) < 0 || unlinkat(dfd, argv[4], 0) < 0)
 			die("unlinkat");
 		close(dfd);
+	} else if (!strcmp(cmd, "missing")) {
+		char other[4096];
+		snprintf(other, sizeof(other), "%s.2", argv[2]);
+		if (open(argv[2], O_RDONLY) >= 0 || errno != ENOENT)
+			die("open of a missing file");
+		if (unlink(argv[2]) == 0 || errno != ENOENT)
+			die("unlink of a missing file");
+		if (rename(argv[2], other) == 0 || errno != ENOENT)
+			die("rename of a missing file");
+		if (truncate(argv[2], 0) == 0 || errno != ENOENT)
+			die("truncate of a missing file");
+		snprintf(other, sizeof(other), "%s.3", argv[2]);
+		if (link(argv[2], other) == 0 || errno != ENOENT)
+			die("link of a missing file");
 	} else if (!strcmp(cmd, "reads") && argc == 4) {
 		reads(argv[2], atol(argv[3]));
 	} else {

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -215,6 +216,16 @@ class FilesProgramTest {
 		}
 		assertEquals(0640, info(d1).permissions(), "openat(..., 0640) under umask 022: " + info(d1));
 		assertEquals(0640, info(d2).permissions(), "d2.txt is d1.txt renamed: " + info(d2));
+
+		// Calls that fail leave no fact, no file and no string behind.
+		Path ghost = tmp.resolve("ghost.txt");
+		runHelper(helper, "missing", ghost.toString());
+		for (String name : List.of("ghost.txt", "ghost.txt.2", "ghost.txt.3")) {
+			Path p = tmp.resolve(name);
+			assertEquals(Map.of(), pairsOf(p), "facts of failed calls on " + p);
+			assertNull(files.map("files").lookup(u64(Keys.stringKey(p.toString()))), p.toString());
+			assertNull(files.map("strings").lookup(u64(Keys.stringKey(p.toString()))), p.toString());
+		}
 
 		// Relative names against the working directory (AT_FDCWD), in processes that exist only for this.
 		Path rel = tmp.resolve("rel.txt");
