@@ -363,10 +363,15 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		__u64 now = bpf_ktime_get_boot_ns();
 		struct file_info *fi = &c->fs->fi;
 		__builtin_memset(fi, 0, sizeof(*fi));
+		struct file_info *old = bpf_map_lookup_elem(&files, &key);
 		fi->path_key = key;
-		fi->fs_key = fs_name_key(sc, sb);
 		fi->ino = BPF_CORE_READ(ino, i_ino);
 		fi->dev = BPF_CORE_READ(sb, s_dev);
+		/* the filesystem's name is known when the path was seen on the same device before */
+		if (old && old->dev == fi->dev && old->fs_key && !(old->flags & FILE_NO_INODE))
+			fi->fs_key = old->fs_key;
+		else
+			fi->fs_key = fs_name_key(sc, sb);
 		fi->mnt_id = BPF_CORE_READ(container_of(vfs, struct mount, mnt), mnt_id);
 		fi->mode = BPF_CORE_READ(ino, i_mode);
 		fi->uid = BPF_CORE_READ(ino, i_uid.val);
@@ -374,7 +379,6 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		fi->flags = trunc;
 		fi->first_ns = now;
 		fi->last_ns = now;
-		struct file_info *old = bpf_map_lookup_elem(&files, &key);
 		if (old) {
 			fi->first_ns = old->first_ns;
 			__builtin_memcpy(old, fi, sizeof(*fi)); /* the same path may name a new inode now */
