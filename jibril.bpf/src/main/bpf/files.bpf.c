@@ -42,6 +42,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define FIOASYNC 0x5452
 #define MAP_ANONYMOUS 0x20
 #define EEXIST 17
+#define RENAME_EXCHANGE 2
+
+/* Reads through a pointer as the given BTF type, with direct (fault-safe) loads instead of helper calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* files: key __u64 path key, value struct file_info. Allocated on demand; when full, inserts fail and
  * CNT_FILES_FULL counts them (no LRU eviction: userland deletes what it no longer needs). */
@@ -90,18 +94,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_cursors SEC(".maps");
 
-/* A resolved struct file: its path key (0: not a file, skip it), the dentry it had, and FILE_* flags. */
+/* A resolved struct file: its path key (0: not a file, skip it), the f_path it had, and FILE_* flags. */
 struct file_cache_entry {
 	__u64 file_key;
 	__u64 dentry;
+	__u64 mnt;
 	__u32 flags;
 	__u32 pad;
 };
 
 /* file_cache: key the struct file's address, value what it resolved to; LRU (a cache, not facts: an evicted entry
- * only costs a dentry walk). An entry is valid only while the struct file still has the same dentry, so a struct
- * file freed and reused for another file is resolved again; close removes its entry. Not pinned: addresses mean
- * nothing to the next daemon. */
+ * only costs a dentry walk). An entry is valid only while the struct file still has the same f_path (dentry and
+ * mount), so a struct file freed and reused for another file is resolved again; close removes its entry. Not
+ * pinned: addresses mean nothing to the next daemon. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -129,11 +134,15 @@ struct {
 	__type(value, struct file_pending);
 } file_pending SEC(".maps");
 
-/* Per-CPU working space of this family, beside common.h's scratch. */
+/* Per-CPU working space of this family, beside common.h's scratch. memo is the struct file this CPU resolved last
+ * (memo_file its address): a loop of actions on one file skips the file_cache lookup. It is validated like a
+ * file_cache entry, so it needs no invalidation. */
 struct files_scratch {
 	struct file_pending p;
 	struct task_file tf;
 	struct file_info fi;
+	struct file_cache_entry memo;
+	__u64 memo_file;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -322,19 +331,28 @@ static __always_inline __u64 fs_name_key(struct scratch *sc, struct super_block 
 	return intern_path(&sc->s);
 }
 
+/* f's f_path, read directly (f comes from the fd array as a plain address). */
+static __always_inline void file_path(struct file *f, __u64 *dentry, __u64 *mnt)
+{
+	struct file *bf = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	*dentry = (__u64)bf->f_path.dentry;
+	*mnt = (__u64)bf->f_path.mnt;
+}
+
 /*
  * Resolves f by walking its dentry: interns the absolute path, writes the files entry (metadata refreshed) and the
- * cache entry. Returns the path key, or 0 for what is not a file (internal filesystems); *fflags gets
+ * cache entries. Returns the path key, or 0 for what is not a file (internal filesystems); *fflags gets
  * FILE_PATH_TRUNC when the path was truncated.
  */
 static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 *fflags)
 {
 	struct scratch *sc = c->sc;
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vfs = BPF_CORE_READ(f, f_path.mnt);
+	struct file_cache_entry ce = {};
+	file_path(f, &ce.dentry, &ce.mnt);
+	struct dentry *d = (struct dentry *)ce.dentry;
+	struct vfsmount *vfs = (struct vfsmount *)ce.mnt;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	struct super_block *sb = BPF_CORE_READ(ino, i_sb);
-	struct file_cache_entry ce = { .dentry = (__u64)d };
 	__u64 fkey = (__u64)f;
 	count(CNT_FCACHE_MISS);
 	*fflags = 0;
@@ -345,10 +363,15 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		__u64 now = bpf_ktime_get_boot_ns();
 		struct file_info *fi = &c->fs->fi;
 		__builtin_memset(fi, 0, sizeof(*fi));
+		struct file_info *old = bpf_map_lookup_elem(&files, &key);
 		fi->path_key = key;
-		fi->fs_key = fs_name_key(sc, sb);
 		fi->ino = BPF_CORE_READ(ino, i_ino);
 		fi->dev = BPF_CORE_READ(sb, s_dev);
+		/* the filesystem's name is known when the path was seen on the same device before */
+		if (old && old->dev == fi->dev && old->fs_key && !(old->flags & FILE_NO_INODE))
+			fi->fs_key = old->fs_key;
+		else
+			fi->fs_key = fs_name_key(sc, sb);
 		fi->mnt_id = BPF_CORE_READ(container_of(vfs, struct mount, mnt), mnt_id);
 		fi->mode = BPF_CORE_READ(ino, i_mode);
 		fi->uid = BPF_CORE_READ(ino, i_uid.val);
@@ -356,7 +379,6 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		fi->flags = trunc;
 		fi->first_ns = now;
 		fi->last_ns = now;
-		struct file_info *old = bpf_map_lookup_elem(&files, &key);
 		if (old) {
 			fi->first_ns = old->first_ns;
 			__builtin_memcpy(old, fi, sizeof(*fi)); /* the same path may name a new inode now */
@@ -370,16 +392,28 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		*fflags = trunc;
 	}
 	bpf_map_update_elem(&file_cache, &fkey, &ce, BPF_ANY);
+	c->fs->memo = ce;
+	c->fs->memo_file = fkey;
 	return ce.file_key;
 }
 
-/* The path key of f from the cache, or by resolving it; 0 when f is not a file. */
+/* The path key of f from this CPU's memo, file_cache, or by resolving it; 0 when f is not a file. */
 static __always_inline __u64 file_key_of(struct fctx *c, struct file *f, __u32 *fflags)
 {
 	__u64 fkey = (__u64)f;
-	struct file_cache_entry *ce = bpf_map_lookup_elem(&file_cache, &fkey);
-	if (ce && ce->dentry == (__u64)BPF_CORE_READ(f, f_path.dentry)) {
+	__u64 dentry, mnt;
+	file_path(f, &dentry, &mnt);
+	struct files_scratch *fs = c->fs;
+	if (fs->memo_file == fkey && fs->memo.dentry == dentry && fs->memo.mnt == mnt) {
 		count(CNT_FCACHE_HIT);
+		*fflags = fs->memo.flags;
+		return fs->memo.file_key;
+	}
+	struct file_cache_entry *ce = bpf_map_lookup_elem(&file_cache, &fkey);
+	if (ce && ce->dentry == dentry && ce->mnt == mnt) {
+		count(CNT_FCACHE_HIT);
+		fs->memo = *ce;
+		fs->memo_file = fkey;
 		*fflags = ce->flags;
 		return ce->file_key;
 	}
@@ -496,6 +530,8 @@ int jibril_file_close(struct trace_event_raw_sys_enter *ctx)
 		record(&c, key, FILE_ACT_CLOSE, fflags);
 	__u64 fkey = (__u64)f;
 	bpf_map_delete_elem(&file_cache, &fkey);
+	if (c.fs->memo_file == fkey)
+		c.fs->memo_file = 0;
 	return 0;
 }
 
@@ -730,7 +766,8 @@ static __always_inline int on_name(long dfd, const char *name, __u32 act)
 	return 0;
 }
 
-static __always_inline int on_names(long dfd0, const char *name0, long dfd1, const char *name1, __u32 act)
+static __always_inline int on_names(long dfd0, const char *name0, long dfd1, const char *name1, __u32 act,
+				    __u32 inherit)
 {
 	struct fctx c;
 	if (!get_ctx(&c) || name_path(&c, dfd0, name0, 1))
@@ -739,7 +776,7 @@ static __always_inline int on_names(long dfd0, const char *name0, long dfd1, con
 	if (name_path(&c, dfd1, name1, 1))
 		return 0;
 	keep_name(&c, 1);
-	pend(&c, act, 2, 1);
+	pend(&c, act, 2, inherit);
 	return 0;
 }
 
@@ -856,35 +893,37 @@ NAME_EXIT(truncate)
 SEC("tracepoint/syscalls/sys_enter_rename")
 int jibril_file_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_RENAME);
+	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_RENAME, 1);
 }
 NAME_EXIT(rename)
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int jibril_file_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, 1);
 }
 NAME_EXIT(renameat)
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int jibril_file_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME);
+	/* RENAME_EXCHANGE swaps the two inodes: neither name takes the other's metadata then. */
+	__u32 inherit = !(ctx->args[4] & RENAME_EXCHANGE);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, inherit);
 }
 NAME_EXIT(renameat2)
 
 SEC("tracepoint/syscalls/sys_enter_link")
 int jibril_file_link(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_LINK);
+	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_LINK, 1);
 }
 NAME_EXIT(link)
 
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int jibril_file_linkat(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_LINK);
+	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_LINK, 1);
 }
 NAME_EXIT(linkat)
 
