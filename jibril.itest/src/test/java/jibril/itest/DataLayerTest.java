@@ -21,6 +21,7 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
+import jibril.core.api.FileRecord;
 import jibril.core.api.ObservationListener;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
@@ -46,10 +47,16 @@ public class DataLayerTest {
     @Test
     public void queriesAndObservationsSeeARealExecution() throws Exception {
         List<ProcessRecord> observed = new CopyOnWriteArrayList<>();
+        List<FileRecord> files = new CopyOnWriteArrayList<>();
         ObservationListener listener = new ObservationListener() {
             @Override
             public void executed(ProcessRecord process) {
                 observed.add(process);
+            }
+
+            @Override
+            public void fileActions(FileRecord file, List<String> actions) {
+                files.add(file);
             }
         };
         ServiceRegistration<ObservationListener> reg = context.registerService(ObservationListener.class, listener,
@@ -89,6 +96,15 @@ public class DataLayerTest {
 
             List<ProcessRecord> byPid = query.processes(new Query.Filter(pid, null, null, null, null, null, 0));
             assertTrue(byPid.stream().allMatch(p -> p.pid() == wanted));
+
+            // A listener that wants file observations gets them: this JVM writes a file.
+            Path written = dir.resolve("observed-" + UUID.randomUUID() + ".txt");
+            Files.writeString(written, "x");
+            assertTrue("no file observation for " + written, Waits.until(10_000, () -> files.stream()
+                    .anyMatch(f -> f.path().equals(written.toString()) && f.actions().contains("write")
+                            && f.process().pid() == ProcessHandle.current().pid())));
+            assertTrue(query.files(new Query.Filter(null, null, Pattern.compile(Pattern.quote(written.toString())),
+                    null, null, null, 0)).stream().anyMatch(f -> f.actions().contains("create")));
         } finally {
             reg.unregister();
         }

@@ -214,7 +214,8 @@ public class EbpfCore implements StatusSource {
         for (BpfMap map : object.maps()) {
             switch (map.name()) {
                 case "tasks" -> map.setMaxEntries(caches.tasks());
-                case "strings" -> map.setMaxEntries(caches.cmds() + caches.args());
+                // Every family interns into strings: command lines, argument vectors, file paths.
+                case "strings" -> map.setMaxEntries(caches.cmds() + caches.args() + caches.files());
                 case "files" -> map.setMaxEntries(caches.files());
                 case "task_file" -> map.setMaxEntries(caches.task_file());
                 case "flows" -> map.setMaxEntries(caches.flows());

@@ -98,14 +98,33 @@ public class DataLayer implements Query, StatusSource {
     private BpfObject netObject;
 
     private final List<ObservationListener> listeners = new CopyOnWriteArrayList<>();
+    /** Whether any listener wants file or flow observations: if none does, those facts are only read on query. */
+    private volatile boolean wantFiles;
+    private volatile boolean wantFlows;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(ObservationListener l) {
         listeners.add(l);
+        interests();
     }
 
     void removeListener(ObservationListener l) {
         listeners.remove(l);
+        interests();
+    }
+
+    private void interests() {
+        wantFiles = listeners.stream().anyMatch(l -> overrides(l, "fileActions", jibril.core.api.FileRecord.class));
+        wantFlows = listeners.stream().anyMatch(l -> overrides(l, "flow", jibril.core.api.FlowRecord.class));
+    }
+
+    /** Whether the listener's class implements the method itself (the interface's defaults do nothing). */
+    static boolean overrides(ObservationListener l, String method, Class<?> record) {
+        try {
+            return l.getClass().getMethod(method, record, List.class).getDeclaringClass() != ObservationListener.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
     }
 
     private final TaskStore.Clock clock = new TaskStore.Clock();
@@ -184,8 +203,9 @@ public class DataLayer implements Query, StatusSource {
     private void onNotice(ByteBuffer record) {
         noticesSeen.incrementAndGet();
         Notice n = NoticeLayout.decode(record);
-        boolean wanted = n.kind() == NoticeLayout.KIND_EXEC || net != null && net.handles(n.kind())
-                || fileArea != null && fileArea.handles(n.kind());
+        int kind = n.kind();
+        boolean wanted = kind == NoticeLayout.KIND_EXEC || kind == NoticeLayout.KIND_DNS
+                || wantFlows && net != null && net.handles(kind) || wantFiles && fileArea != null && fileArea.handles(kind);
         if (wanted && !notices.offer(n)) {
             noticesDropped.incrementAndGet(); // the next sweep finds it
         }
@@ -218,11 +238,15 @@ public class DataLayer implements Query, StatusSource {
                     nextSweep = now + TASK_SWEEP_MS;
                 }
                 if (fileArea != null && now - lastFileSweepMs >= fileSweepMillis) {
-                    fileArea.sweep(this::tellFile);
+                    if (wantFiles) {
+                        fileArea.sweep(this::tellFile);
+                    } else {
+                        fileArea.skip();
+                    }
                     lastFileSweepMs = now;
                 }
                 if (net != null && now - lastNetSweepMs >= netSweepMillis) {
-                    net.sweep(this::tellFlow, this::tellDomain);
+                    net.sweep(this::tellFlow, this::tellDomain, wantFlows);
                     lastNetSweepMs = now;
                 }
                 Notice n = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
@@ -371,6 +395,8 @@ public class DataLayer implements Query, StatusSource {
         s.put("sweeps", sweeps.get());
         s.put("tasks_sweep_lag_ms", lastSweepMs == 0 ? -1 : System.currentTimeMillis() - lastSweepMs);
         s.put("listeners", listeners.size());
+        s.put("file_observers", wantFiles);
+        s.put("flow_observers", wantFlows);
         s.put("listener_errors", listenerErrors.get());
         s.put("exec_cursor", execs.cursor());
         if (fileArea != null) {

@@ -66,6 +66,12 @@ final class FileArea {
         }
     }
 
+    /** A sweep when no listener wants file observations: the cursor follows the kernel, nothing is read. */
+    void skip() {
+        pairs.skipTo(DataLayer.readU64(seq, 0));
+        saveCursor();
+    }
+
     void sweep(BiConsumer<FileRecord, List<String>> onFile) {
         long global = DataLayer.readU64(seq, 0);
         record Pending(TaskFileLayout.Key key, TaskFile tf) {

@@ -39,6 +39,18 @@ final class Generations {
         return missed;
     }
 
+    /**
+     * Moves the cursor over everything up to {@code global} without reporting it: when nobody listens for this
+     * kind of fact there is nothing to report (the facts stay in the maps for queries), and nothing is missed.
+     */
+    synchronized void skipTo(long global) {
+        if (global > cursor) {
+            above.headSet(global, true).clear();
+            cursor = global;
+        }
+        previousGlobal = Math.max(previousGlobal, global);
+    }
+
     synchronized boolean isHandled(long seq) {
         return seq <= cursor || above.contains(seq);
     }

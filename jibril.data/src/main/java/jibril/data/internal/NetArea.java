@@ -126,6 +126,20 @@ final class NetArea {
 
     /** Reads every pair and DNS answer; reports what no notice brought; moves the cursor. */
     void sweep(BiConsumer<FlowRecord, List<String>> onFlow, Consumer<DomainRecord> onDomain) {
+        sweep(onFlow, onDomain, true);
+    }
+
+    /**
+     * As {@link #sweep(BiConsumer, Consumer)}; without {@code pairsWanted} (no listener wants flow observations) the
+     * pairs are not read, only the cursor follows the kernel. DNS answers are always parsed: queries need them.
+     */
+    void sweep(BiConsumer<FlowRecord, List<String>> onFlow, Consumer<DomainRecord> onDomain, boolean pairsWanted) {
+        if (!pairsWanted) {
+            pairs.skipTo(DataLayer.readU64(netSeq, 0));
+            saveCursor();
+            sweepDns(onDomain);
+            return;
+        }
         long global = DataLayer.readU64(netSeq, 0);
         record Pending(long taskKey, long flowKey, TaskFlow tf) {
         }
@@ -146,7 +160,10 @@ final class NetArea {
         }
         pairs.sweepDone(global);
         DataLayer.writeU64(netCursors, NetLayout.CURSOR_TASK_FLOW, pairs.cursor());
+        sweepDns(onDomain);
+    }
 
+    private void sweepDns(Consumer<DomainRecord> onDomain) {
         List<byte[]> keys = new ArrayList<>();
         List<DnsAnswer> answers = new ArrayList<>();
         dnsAnswers.dump((k, v) -> {
