@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -139,6 +140,7 @@ final class FileArea {
         });
         long since = filter.since() == null ? Long.MIN_VALUE : DataLayer.epochNanos(filter.since());
         List<FileRecord> out = new ArrayList<>();
+        Map<Long, Optional<ProcessRecord>> processes = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             TaskFile tf = values.get(i);
             if (filter.pid() != null && Integer.toUnsignedLong(tf.pid()) != filter.pid()) {
@@ -151,7 +153,9 @@ final class FileArea {
             if (clock.epoch(tf.lastNs()) < since) {
                 continue;
             }
-            ProcessRecord p = tasks.process(keys.get(i).taskKey(), clock);
+            // Most pairs share their process with many others: resolve each process once per query.
+            ProcessRecord p = processes.computeIfAbsent(keys.get(i).taskKey(), k -> Optional.ofNullable(
+                    tasks.process(k, clock))).orElse(null);
             if (filter.exe() != null && (p == null || !filter.exe().matcher(p.exe()).find())) {
                 continue;
             }

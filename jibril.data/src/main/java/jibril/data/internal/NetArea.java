@@ -259,13 +259,15 @@ final class NetArea {
             pairKeys.add(new long[] { TaskFlowLayout.Key.taskKey(kb), TaskFlowLayout.Key.flowKey(kb) });
             pairValues.add(TaskFlow.decode(v.order(ByteOrder.nativeOrder())));
         });
+        Map<Long, java.util.Optional<ProcessRecord>> processes = new HashMap<>();
         for (int i = 0; i < pairKeys.size(); i++) {
             Flow f = all.get(pairKeys.get(i)[1]);
             if (f == null) {
                 continue;
             }
             withProcess.add(pairKeys.get(i)[1]);
-            ProcessRecord p = tasks.process(pairKeys.get(i)[0], clock);
+            ProcessRecord p = processes.computeIfAbsent(pairKeys.get(i)[0], k -> java.util.Optional.ofNullable(
+                    tasks.process(k, clock))).orElse(null);
             FlowRecord r = record(p, f, pairValues.get(i));
             if (matches(r, filter)) {
                 out.add(r);
