@@ -61,7 +61,8 @@ class ExecEventTest {
             assertTrue(status.output().contains("attached"), status.output());
             assertTrue(status.output().matches("(?s).*procfs\\s+\\[seeded=[1-9].*"), "procfs did not seed:\n" + status.output());
             List<Integer> ids = programIds(status.output());
-            assertEquals(3, ids.size(), "program ids in status: " + status.output());
+            // tasks (3 programs), files and net (dozens): every one must be gone after the stop.
+            assertTrue(ids.size() > 3, "program ids in status: " + status.output());
             assertTrue(jibril.process().isAlive());
             assertEquals(1, jibril.shell("no:such:command").code());
 
@@ -72,7 +73,7 @@ class ExecEventTest {
             }
             String progs = new String(new ProcessBuilder("bpftool", "prog", "show").start().getInputStream()
                     .readAllBytes());
-            assertFalse(progs.contains("jibril_exec"), "a jibril program is still attached:\n" + progs);
+            assertFalse(progs.contains("jibril_"), "a jibril program is still attached:\n" + progs);
             assertTrue(Files.exists(jibril.pinRoot.resolve("tasks")), "pinned maps must survive a stop");
 
             ProcessBuilder cleanup = new ProcessBuilder(JibrilProcess.ROOT.resolve("bin/jibril").toString(), "cleanup")
