@@ -27,7 +27,6 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import jibril.bpf.BpfException;
-import jibril.bpf.BpfLink;
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfObject;
 import jibril.bpf.BpfProgram;
