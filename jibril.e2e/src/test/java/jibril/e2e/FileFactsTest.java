@@ -61,7 +61,7 @@ class FileFactsTest {
     /** Actions per path (over every process) of the files under a directory. */
     private static Map<String, Set<String>> actions(JibrilProcess jibril, String pathRegex) {
         Map<String, Set<String>> out = new HashMap<>();
-        List<String> rows = NetworkFactsTest.query(jibril, "files", "--path", "^" + pathRegex);
+        List<String> rows = jibril.query("files", "--path", "^" + pathRegex);
         for (String row : rows) {
             JsonObject o = JsonParser.parseString(row).getAsJsonObject();
             Set<String> acts = out.computeIfAbsent(o.get("path").getAsString(), k -> new HashSet<>());

@@ -1,6 +1,7 @@
 package jibril.e2e;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -127,6 +128,29 @@ final class JibrilProcess implements AutoCloseable {
             return -1;
         }
         return process.exitValue();
+    }
+
+    /** The JSON rows `bin/jibril query ARGS` printed against this daemon. */
+    List<String> query(String... args) {
+        return rawQuery(args).lines().filter(l -> l.startsWith("{")).toList();
+    }
+
+    /** Everything `bin/jibril query` printed, errors included. */
+    String rawQuery(String... args) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/jibril").toString(),
+                    "query"));
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(env());
+            Process q = pb.start();
+            try (InputStream in = q.getInputStream()) {
+                String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return out + "(exit " + q.waitFor() + ")";
+            }
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     String log() {

@@ -47,7 +47,7 @@ class RestartUnderLoadTest {
             }
             assertTrue(before.size() > 20, "the load did not run before the stop: " + before.size());
             Thread.sleep(2_500); // a sweep after the load ended
-            List<String> rows = NetworkFactsTest.query(jibril, "processes", "--exe", exe.getFileName() + "$");
+            List<String> rows = jibril.query("processes", "--exe", exe.getFileName() + "$");
             Set<String> found = new HashSet<>();
             for (String row : rows) {
                 found.add(JsonParser.parseString(row).getAsJsonObject().get("args").getAsString());
