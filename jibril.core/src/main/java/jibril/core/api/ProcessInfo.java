@@ -16,4 +16,16 @@ package jibril.core.api;
  */
 public record ProcessInfo(String start, String exit, int retcode, long uid, long pid, long ppid, String comm,
         String cmd, String exe, String args) {
+
+    /** How events show a process the data layer knows. */
+    public static ProcessInfo of(ProcessRecord p) {
+        return new ProcessInfo(rfc3339(p.startNs()), p.exited() ? rfc3339(p.exitNs()) : "", p.retcode(), p.uid(),
+                p.pid(), p.ppid(), p.comm(), p.cmd(), p.exe(), p.args());
+    }
+
+    /** Nanoseconds since the epoch as RFC 3339 text, UTC. */
+    public static String rfc3339(long epochNanos) {
+        return java.time.Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
+                Math.floorMod(epochNanos, 1_000_000_000L)).toString();
+    }
 }

@@ -7,5 +7,5 @@
  * ({@link jibril.core.api.EventPublisher}, {@link jibril.core.api.Daemon}) are implemented by Jibril's own bundles.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package jibril.core.api;

@@ -88,29 +88,19 @@ public class ExecEvents implements ObservationListener, StatusSource {
         Query q = query;
         if (q != null) {
             for (ProcessRecord a : q.ancestry(p)) {
-                ancestry.add(info(a));
+                ancestry.add(ProcessInfo.of(a));
             }
         }
         pub.publish(new Event(UUID.randomUUID().toString(), Instant.now().toString(), "", METADATA,
-                Event.Score.ofImportance("none"), info(p), new Event.Background(ancestry),
+                Event.Score.ofImportance("none"), ProcessInfo.of(p), new Event.Background(ancestry),
                 new Event.Scenarios(host())));
         published.incrementAndGet();
-    }
-
-    static ProcessInfo info(ProcessRecord p) {
-        return new ProcessInfo(rfc3339(p.startNs()), p.exited() ? rfc3339(p.exitNs()) : "", p.retcode(), p.uid(),
-                p.pid(), p.ppid(), p.comm(), p.cmd(), p.exe(), p.args());
-    }
-
-    static String rfc3339(long epochNanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
-                Math.floorMod(epochNanos, 1_000_000_000L)).toString();
     }
 
     private Event.HostOs host() {
         long now = System.currentTimeMillis();
         if (host == null || now - hostReadAt > 60_000) {
-            host = HostFacts.read();
+            host = Event.HostOs.read();
             hostReadAt = now;
         }
         return host;

@@ -19,6 +19,7 @@ import com.google.gson.GsonBuilder;
 import jibril.core.api.DomainRecord;
 import jibril.core.api.FileRecord;
 import jibril.core.api.FlowRecord;
+import jibril.core.api.ProcessInfo;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
 
@@ -102,9 +103,9 @@ public class QueryCommand {
             m.put("exe", p.exe());
             m.put("args", p.args());
             m.put("cmd", p.cmd());
-            m.put("start", ExecEvents.rfc3339(p.startNs()));
-            m.put("exec", p.execNs() == 0 ? "" : ExecEvents.rfc3339(p.execNs()));
-            m.put("exit", p.exited() ? ExecEvents.rfc3339(p.exitNs()) : "");
+            m.put("start", ProcessInfo.rfc3339(p.startNs()));
+            m.put("exec", p.execNs() == 0 ? "" : ProcessInfo.rfc3339(p.execNs()));
+            m.put("exit", p.exited() ? ProcessInfo.rfc3339(p.exitNs()) : "");
             m.put("retcode", p.retcode());
             ProcessRecord.Place place = p.place();
             m.put("user", place.user());
@@ -149,8 +150,8 @@ public class QueryCommand {
             m.put("uid", f.uid());
             m.put("gid", f.gid());
             m.put("fs", f.fs());
-            m.put("first", ExecEvents.rfc3339(f.firstNs()));
-            m.put("last", ExecEvents.rfc3339(f.lastNs()));
+            m.put("first", ProcessInfo.rfc3339(f.firstNs()));
+            m.put("last", ProcessInfo.rfc3339(f.lastNs()));
             rows.add(m);
         }
         return rows;
@@ -179,8 +180,8 @@ public class QueryCommand {
             m.put("bytes_out", f.bytesOut());
             m.put("packets_in", f.packetsIn());
             m.put("packets_out", f.packetsOut());
-            m.put("first", ExecEvents.rfc3339(f.firstNs()));
-            m.put("last", ExecEvents.rfc3339(f.lastNs()));
+            m.put("first", ProcessInfo.rfc3339(f.firstNs()));
+            m.put("last", ProcessInfo.rfc3339(f.lastNs()));
             rows.add(m);
         }
         return rows;
@@ -193,8 +194,8 @@ public class QueryCommand {
             m.put("name", d.name());
             m.put("cnames", d.cnames());
             m.put("addresses", d.addresses());
-            m.put("first", ExecEvents.rfc3339(d.firstNs()));
-            m.put("last", ExecEvents.rfc3339(d.lastNs()));
+            m.put("first", ProcessInfo.rfc3339(d.firstNs()));
+            m.put("last", ProcessInfo.rfc3339(d.lastNs()));
             rows.add(m);
         }
         return rows;

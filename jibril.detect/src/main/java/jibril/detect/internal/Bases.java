@@ -1,0 +1,81 @@
+package jibril.detect.internal;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import jibril.core.api.RecipeType.RecipeException;
+
+/**
+ * The {@code bases} of a file recipe: a path matches when any entry matches; an entry ANDs its {@code base} (file
+ * name, exact), {@code dir} (directory, exact) and {@code regex} (searched in the absolute path). Entries with only
+ * a base or only a dir are looked up in hash sets, so a list of hundreds of names costs one lookup.
+ */
+final class Bases {
+
+    static final Set<String> FIELDS = Set.of("base", "dir", "regex");
+
+    private record Entry(String base, String dir, Pattern regex) {
+        boolean matches(String path, String dir, String base) {
+            return (this.base == null || this.base.equals(base)) && (this.dir == null || this.dir.equals(dir))
+                    && (regex == null || regex.matcher(path).find());
+        }
+    }
+
+    private final Set<String> bases = new HashSet<>();
+    private final Set<String> dirs = new HashSet<>();
+    private final List<Entry> others = new ArrayList<>();
+
+    static Bases compile(Map<String, Object> recipe) throws RecipeException {
+        Bases b = new Bases();
+        List<Map<String, Object>> es = Fields.maps(recipe, "bases");
+        for (int i = 0; i < es.size(); i++) {
+            String at = "bases[" + i + "].";
+            Map<String, Object> e = es.get(i);
+            try {
+                Fields.only(e, "", FIELDS);
+                String base = Fields.text(e, "base");
+                String dir = Fields.text(e, "dir");
+                String regex = Fields.text(e, "regex");
+                if (base == null && dir == null && regex == null) {
+                    throw new RecipeException("base", "an entry needs a base, a dir or a regex");
+                }
+                if (dir != null && dir.length() > 1 && dir.endsWith("/")) {
+                    dir = dir.substring(0, dir.length() - 1);
+                }
+                Pattern p = regex == null ? null : Fields.regex("regex", regex);
+                if (regex == null && dir == null) {
+                    b.bases.add(base);
+                } else if (regex == null && base == null) {
+                    b.dirs.add(dir);
+                } else {
+                    b.others.add(new Entry(base, dir, p));
+                }
+            } catch (RecipeException ex) {
+                throw new RecipeException(at + ex.field(), ex.getMessage());
+            }
+        }
+        return b;
+    }
+
+    boolean isEmpty() {
+        return bases.isEmpty() && dirs.isEmpty() && others.isEmpty();
+    }
+
+    boolean matches(String path) {
+        String dir = Arbitrary.dir(path);
+        String base = Arbitrary.base(path);
+        if (bases.contains(base) || dirs.contains(dir)) {
+            return true;
+        }
+        for (Entry e : others) {
+            if (e.matches(path, dir, base)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,51 @@
+package jibril.detect.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Component;
+
+import jibril.core.api.FileRecord;
+import jibril.core.api.RecipeType;
+
+/**
+ * The {@code file_access} breed: a process did (any, all, or none of) some actions on a file whose path the
+ * recipe's {@code bases} match. Execution recipes are file_access recipes on the {@code execve} action.
+ */
+@Component(property = RecipeType.BREED + "=file_access")
+public class FileAccessType implements RecipeType {
+
+    @Override
+    public Set<String> fields() {
+        return Set.of("file_actions", "file_actions_how", "bases");
+    }
+
+    @Override
+    public Matcher compile(Map<String, Object> recipe) throws RecipeException {
+        Set<String> named;
+        try {
+            named = FileActions.expand(Fields.texts(recipe, "file_actions"));
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException("file_actions", e.getMessage());
+        }
+        // as the original: no actions named means any action
+        Set<String> actions = named.isEmpty() ? FileActions.expand(List.of("any")) : named;
+        String how = Fields.oneOf(recipe, "file_actions_how", "any", "any", "all", "none");
+        Bases bases = Bases.compile(recipe);
+        if (bases.isEmpty()) {
+            throw new RecipeException("bases", "missing: which files (base, dir or regex entries)");
+        }
+        return new Matcher() {
+            @Override
+            public Match file(FileRecord f, List<String> newActions) {
+                boolean fits = switch (how) {
+                    case "all" -> f.actions().containsAll(actions) && newActions.stream().anyMatch(actions::contains);
+                    case "none" -> f.actions().stream().noneMatch(actions::contains);
+                    default -> newActions.stream().anyMatch(actions::contains);
+                };
+                return fits && bases.matches(f.path()) ? Match.YES : null;
+            }
+        };
+    }
+}
