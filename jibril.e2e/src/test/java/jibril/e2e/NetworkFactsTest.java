@@ -3,15 +3,11 @@ package jibril.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -36,7 +32,7 @@ class NetworkFactsTest {
 
             String name = "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ".jibril.test";
             InetAddress target = InetAddress.getByName("127.0.0.9");
-            resolve(name, "edge.jibril.test", target);
+            LoopbackDns.resolve(name, "edge.jibril.test", target);
 
             if (!JibrilProcess.waitFor(30_000, () -> !jibril.query("domains", "--name", name).isEmpty())) {
                 // Say where it was lost: the kernel's DNS counters, the data layer's parse counters, the raw
@@ -94,52 +90,5 @@ class NetworkFactsTest {
             }
         }
         return false;
-    }
-
-    /** Answers one query for name on 127.0.0.1:53 with a CNAME to cname and an A record for it. */
-    private static void resolve(String name, String cname, InetAddress address) throws Exception {
-        try (DatagramSocket server = new DatagramSocket(new InetSocketAddress("127.0.0.1", 53));
-                DatagramSocket client = new DatagramSocket()) {
-            client.setSoTimeout(5_000);
-            server.setSoTimeout(5_000);
-            byte[] query = question(0x4a49, 0x0100, name);
-            client.send(new DatagramPacket(query, query.length, InetAddress.getByName("127.0.0.1"), 53));
-            DatagramPacket in = new DatagramPacket(new byte[512], 512);
-            server.receive(in);
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            byte[] header = question(0x4a49, 0x8180, name);
-            header[7] = 2; // two answers
-            answer.write(header);
-            answer.write(new byte[] { (byte) 0xc0, 12, 0, 5, 0, 1, 0, 0, 1, 44 }); // name ptr, CNAME, IN, ttl 300
-            byte[] target = labels(cname);
-            answer.write(new byte[] { 0, (byte) target.length });
-            answer.write(target);
-            answer.write(labels(cname));
-            answer.write(new byte[] { 0, 1, 0, 1, 0, 0, 1, 44, 0, 4 }); // A, IN, ttl 300, 4 bytes
-            answer.write(address.getAddress());
-            byte[] a = answer.toByteArray();
-            server.send(new DatagramPacket(a, a.length, in.getSocketAddress()));
-            DatagramPacket reply = new DatagramPacket(new byte[512], 512);
-            client.receive(reply);
-        }
-    }
-
-    private static byte[] question(int id, int flags, String name) throws Exception {
-        ByteArrayOutputStream q = new ByteArrayOutputStream();
-        q.write(new byte[] { (byte) (id >> 8), (byte) id, (byte) (flags >> 8), (byte) flags, 0, 1, 0, 0, 0, 0, 0, 0 });
-        q.write(labels(name));
-        q.write(new byte[] { 0, 1, 0, 1 });
-        return q.toByteArray();
-    }
-
-    private static byte[] labels(String name) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (String label : name.split("\\.")) {
-            byte[] b = label.getBytes(StandardCharsets.US_ASCII);
-            out.write(b.length);
-            out.write(b);
-        }
-        out.write(0);
-        return out.toByteArray();
     }
 }

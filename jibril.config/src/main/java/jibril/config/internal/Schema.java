@@ -63,9 +63,9 @@ final class Schema {
 
     static final List<String> DEFAULT_EXTENSIONS = List.of("config", "data", "jibril");
     static final List<String> DEFAULT_PLUGINS = List.of("jibril:hold", "jibril:procfs", "jibril:printers",
-            "jibril:detect");
+            "jibril:detect", "jibril:alchemies:path=/etc/jibril/alchemies");
     static final List<String> DEFAULT_PRINTERS = List.of("jibril:printers:stdout");
-    static final List<String> DEFAULT_EVENTS = List.of("jibril:core:exec");
+    static final List<String> DEFAULT_EVENTS = List.of();
 
     /**
      * Keys the original Jibril knew that this version accepts and ignores, with a hint for the warning, in a stable order. Each may

@@ -59,11 +59,13 @@ class ConfigParserTest {
         m.put("jibril.caches", caches);
         m.put("jibril.extensions", props("names", new String[] { "config", "data", "jibril" }, "jibril.source",
                 source));
-        m.put("jibril.events", props("enabled", new String[] { "jibril:core:exec" }, "jibril.source", source));
+        m.put("jibril.events", props("enabled", new String[] {}, "jibril.source", source));
         m.put("jibril.plugin.hold", props("jibril.entry", "jibril:hold", "jibril.source", source));
         m.put("jibril.plugin.procfs", props("jibril.entry", "jibril:procfs", "jibril.source", source));
         m.put("jibril.plugin.printers", props("jibril.entry", "jibril:printers", "jibril.source", source));
         m.put("jibril.plugin.detect", props("jibril.entry", "jibril:detect", "jibril.source", source));
+        m.put("jibril.plugin.alchemies", props("path", "/etc/jibril/alchemies", "jibril.entry",
+                "jibril:alchemies:path=/etc/jibril/alchemies", "jibril.source", source));
         m.put("jibril.printer.stdout", props("jibril.entry", "jibril:printers:stdout", "jibril.source", source));
         return m;
     }
@@ -120,7 +122,7 @@ class ConfigParserTest {
         assertEquals("info", c.logLevel());
         assertEquals(List.of(), c.events());
         assertEquals(List.of(), c.printers());
-        assertEquals(4, c.plugins().size());
+        assertEquals(5, c.plugins().size());
     }
 
     @Test

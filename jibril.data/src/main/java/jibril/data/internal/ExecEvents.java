@@ -31,7 +31,7 @@ import jibril.core.api.StatusSource;
 /**
  * The informational {@code exec} event: one per program execution on the host, with the process, its ancestry
  * and the host, for every printer. On while an entry of the config's event list ends in {@code :exec}
- * (the default has {@code jibril:core:exec}).
+ * (for example {@code jibril:core:exec}; the default has none).
  */
 @Component(configurationPid = ExecEvents.EVENTS_PID, service = { ObservationListener.class, StatusSource.class },
         property = StatusSource.NAME + "=exec_events")
@@ -44,7 +44,7 @@ public class ExecEvents implements ObservationListener, StatusSource {
     @ObjectClassDefinition(name = "Jibril events")
     @interface Config {
         @AttributeDefinition(description = "Enabled events as extension:plugin:event")
-        String[] enabled() default { "jibril:core:exec" };
+        String[] enabled() default {};
     }
 
     private static final Event.Metadata METADATA = new Event.Metadata("execution", EVENT_NAME, EVENT_NAME, "1.0",

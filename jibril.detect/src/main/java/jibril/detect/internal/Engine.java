@@ -358,10 +358,12 @@ public class Engine implements ObservationListener, StatusSource {
                     d.fields().put(RemoteDomainsType.DIR, dir.toString());
                 }
             }
-            // names must be unique across files
+            // names must be unique across the user's files (and across the built-in ones); a user's recipe with
+            // the name of a built-in one replaces it
+            boolean builtin = source.startsWith(BUILTIN_PREFIX);
             for (RecipeDef d : defs) {
                 for (Map.Entry<String, Source> other : sources.entrySet()) {
-                    if (!other.getKey().equals(source)
+                    if (!other.getKey().equals(source) && other.getKey().startsWith(BUILTIN_PREFIX) == builtin
                             && other.getValue().defs.stream().anyMatch(o -> o.name().equals(d.name()))) {
                         errors.add(d.error("name", "'" + d.name() + "' is already defined in " + other.getKey()));
                     }
@@ -440,11 +442,21 @@ public class Engine implements ObservationListener, StatusSource {
             Map<String, Recipe> names = new TreeMap<>();
             recipeErrors.clear();
             waiting.clear();
+            Set<String> own = new HashSet<>();
+            sources.forEach((k, v) -> {
+                if (!k.startsWith(BUILTIN_PREFIX)) {
+                    v.defs.forEach(d -> own.add(d.name()));
+                }
+            });
             for (Map.Entry<String, Source> e : sources.entrySet()) {
                 Source s = e.getValue();
                 Map<String, Recipe> compiled = new HashMap<>();
                 Map<String, RecipeType> with = new HashMap<>();
+                boolean builtin = e.getKey().startsWith(BUILTIN_PREFIX);
                 for (RecipeDef d : s.defs) {
+                    if (builtin && own.contains(d.name())) {
+                        continue; // replaced by the user's recipe of the same name
+                    }
                     RecipeType t = type(d.breed());
                     if (t == null) {
                         waiting.put(d.name(), d.breed());
