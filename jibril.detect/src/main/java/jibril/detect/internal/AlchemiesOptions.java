@@ -24,15 +24,29 @@ public class AlchemiesOptions {
 
         @AttributeDefinition(description = "Whether the built-in recipe library loads")
         String builtin() default "true";
+
+        @AttributeDefinition(description = "Milliseconds between checks of the recipes directory (50-60000)")
+        String interval() default "1000";
     }
 
     private volatile Path path;
     private volatile boolean builtin = true;
+    private volatile long intervalMs = 1000;
 
     @Activate
     void activate(Config config) {
         path = config.path().isBlank() ? null : Path.of(config.path()).toAbsolutePath().normalize();
         builtin = !config.builtin().strip().equalsIgnoreCase("false");
+        try {
+            intervalMs = Math.max(50, Math.min(60_000, Long.parseLong(config.interval().strip())));
+        } catch (NumberFormatException e) {
+            intervalMs = 1000;
+        }
+    }
+
+    /** How often the directory is checked for changes. */
+    long intervalMs() {
+        return intervalMs;
     }
 
     /** The recipes directory or file, or null. */

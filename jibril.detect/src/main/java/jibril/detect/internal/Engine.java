@@ -271,13 +271,14 @@ public class Engine implements ObservationListener, StatusSource {
         while (running) {
             try {
                 long now = System.currentTimeMillis();
-                if (rescanWanted || now - lastScanMs >= 1_000) {
+                AlchemiesOptions opts = alchemies;
+                if (rescanWanted || now - lastScanMs >= (opts == null ? 1_000 : opts.intervalMs())) {
                     scan();
                 }
                 if (recompileWanted) {
                     recompile();
                 }
-                Obs o = queue.poll(250, TimeUnit.MILLISECONDS);
+                Obs o = queue.poll(opts == null ? 250 : Math.min(250, opts.intervalMs()), TimeUnit.MILLISECONDS);
                 if (o != null && !(o instanceof Control)) {
                     match(o);
                 }
@@ -465,7 +466,13 @@ public class Engine implements ObservationListener, StatusSource {
                     Recipe r = s.compiled.get(d.name());
                     if (r == null || r.def != d || s.compiledWith.get(d.name()) != t) {
                         try {
+                            Recipe before = byName.get(d.name());
                             r = compile(d, t);
+                            if (before != null && java.util.Objects.equals(before.def.fields().get("times"),
+                                    d.fields().get("times"))) {
+                                // a new version of a recipe keeps counting against the same limits
+                                r = new Recipe(d, r.matcher, r.arbitrary, before.times);
+                            }
                         } catch (RecipeType.RecipeException ex) {
                             recipeErrors.put(d.name(), d.error(ex.field(), ex.getMessage()));
                             continue;
@@ -730,6 +737,7 @@ public class Engine implements ObservationListener, StatusSource {
         s.put("recipes_waiting_for_type", waiting.size());
         s.put("recipes_errored", recipeErrors.size());
         s.put("files_refused", sources.values().stream().filter(x -> !x.errors.isEmpty()).count());
+        s.put("file_loads", loads.get());
         s.put("observations", observations.get());
         s.put("observations_dropped", dropped.get());
         s.put("detections", detections.get());
