@@ -120,7 +120,7 @@ final class Fields {
         for (String k : m.keySet()) {
             if (!allowed.contains(k)) {
                 throw new RecipeException(prefix + k, "unknown field (known: " + String.join(", ",
-                        allowed.stream().sorted().toList()) + ")");
+                        allowed.stream().filter(a -> !a.startsWith("jibril.")).sorted().toList()) + ")");
             }
         }
     }

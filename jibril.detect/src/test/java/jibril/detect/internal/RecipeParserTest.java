@@ -50,7 +50,7 @@ class RecipeParserTest {
     @Test
     void unknownFieldsAndValues() {
         assertEquals("test.yaml:3:3: recipe x: bogus: unknown field (known: arbitrary, bases, breed, description, "
-                + "documentation, enabled, file_actions, file_actions_how, importance, jibril.dir, kind, mechanism, name, "
+                + "documentation, enabled, file_actions, file_actions_how, importance, kind, mechanism, name, "
                 + "reactions, subtechnique, tactic, technique, times, version)",
                 Recipes.error("- name: x\n  breed: file_access\n  bogus: 1\n  file_actions: open\n  bases: [{base: b}]\n"));
         String e = Recipes.error("- name: x\n  breed: file_access\n  file_actions: [open, opne]\n  bases: [{base: b}]\n");
