@@ -1,0 +1,18 @@
+#!/bin/bash
+# expects: package_repo_config_modification
+# expects-file: /etc/apt/sources.list.d/jibril-test.list
+# Adds an APT source with a renamed copy of tee(1), in a private mount namespace where /etc is a scratch overlay of
+# the real one (the host's /etc is not touched).
+set -euo pipefail
+: "${SCRATCH:?SCRATCH must name an empty scratch directory}"
+export SCRATCH
+cp "$(command -v tee)" "$SCRATCH/jt-write"
+mkdir -p "$SCRATCH/ovl"
+unshare -m --propagation private bash -euc '
+  mount -t tmpfs jibril-test "$SCRATCH/ovl"
+  mkdir "$SCRATCH/ovl/upper" "$SCRATCH/ovl/work"
+  mount -t overlay jibril-test -o lowerdir=/etc,upperdir="$SCRATCH/ovl/upper",workdir="$SCRATCH/ovl/work" /etc
+  mkdir -p /etc/apt/sources.list.d
+  printf "deb [trusted=yes] http://repo.invalid/debian bookworm main\n" \
+    | "$SCRATCH/jt-write" /etc/apt/sources.list.d/jibril-test.list > /dev/null
+'

@@ -1,0 +1,17 @@
+#!/bin/bash
+# expects: pam_config_modification
+# expects-file: /etc/pam.d/jibril-test
+# Writes a PAM service that accepts anyone with a renamed copy of tee(1), in a private mount namespace where /etc is a
+# scratch overlay of the real one (the host's /etc is not touched).
+set -euo pipefail
+: "${SCRATCH:?SCRATCH must name an empty scratch directory}"
+export SCRATCH
+cp "$(command -v tee)" "$SCRATCH/jt-write"
+mkdir -p "$SCRATCH/ovl"
+unshare -m --propagation private bash -euc '
+  mount -t tmpfs jibril-test "$SCRATCH/ovl"
+  mkdir "$SCRATCH/ovl/upper" "$SCRATCH/ovl/work"
+  mount -t overlay jibril-test -o lowerdir=/etc,upperdir="$SCRATCH/ovl/upper",workdir="$SCRATCH/ovl/work" /etc
+  mkdir -p /etc/pam.d
+  printf "auth sufficient pam_permit.so\n" | "$SCRATCH/jt-write" /etc/pam.d/jibril-test > /dev/null
+'
