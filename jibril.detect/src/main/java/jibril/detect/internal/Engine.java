@@ -83,6 +83,7 @@ public class Engine implements ObservationListener, StatusSource {
     static final int RECENT = 200;
     static final int SEEN_MAX = 262_144;
     static final int BACKGROUND_MAX = 16;
+    static final int BACKGROUND_PROCESSES = 4096;
 
     @ObjectClassDefinition(name = "Jibril detection")
     @interface Config {
@@ -496,7 +497,49 @@ public class Engine implements ObservationListener, StatusSource {
         }
     }
 
+    /** The latest files and flows of one process, as observed (engine thread only). */
+    private static final class Background {
+        final ArrayDeque<FileRecord> files = new ArrayDeque<>();
+        final ArrayDeque<FlowRecord> flows = new ArrayDeque<>();
+    }
+
+    private final Map<Long, Background> background = new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Background> e) {
+            return size() > BACKGROUND_PROCESSES;
+        }
+    };
+
+    private void remember(Obs o) {
+        switch (o) {
+            case FileObs x -> {
+                ArrayDeque<FileRecord> q = background.computeIfAbsent(x.file().process().key(), k -> new Background())
+                        .files;
+                q.removeIf(f -> f.path().equals(x.file().path()));
+                q.addLast(x.file());
+                if (q.size() > BACKGROUND_MAX) {
+                    q.removeFirst();
+                }
+            }
+            case FlowObs x when x.flow().process() != null -> {
+                ArrayDeque<FlowRecord> q = background.computeIfAbsent(x.flow().process().key(), k -> new Background())
+                        .flows;
+                q.removeIf(f -> f.proto().equals(x.flow().proto()) && f.remoteAddress().equals(x.flow().remoteAddress())
+                        && f.remotePort() == x.flow().remotePort() && f.localPort() == x.flow().localPort());
+                q.addLast(x.flow());
+                if (q.size() > BACKGROUND_MAX) {
+                    q.removeFirst();
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
     private void match(Obs o) {
+        remember(o);
         List<Recipe> recipes = active;
         if (recipes.isEmpty()) {
             return;
@@ -581,20 +624,14 @@ public class Engine implements ObservationListener, StatusSource {
         Event.Metadata meta = new Event.Metadata(d.kind(), d.name(), d.mechanism(), d.version(), d.description(),
                 d.tactic(), d.technique(), d.subtechnique(), d.importance(), d.documentation());
         List<ProcessInfo> ancestry = s.ancestry().stream().map(ProcessInfo::of).toList();
+        // Background: what the engine itself saw this process do lately (bounded, no kernel walk per detection).
         List<Event.FileInfo> files = null;
         List<Event.FlowInfo> flows = null;
-        Query q = query;
-        if (q != null) {
-            Query.Filter byPid = new Query.Filter(s.process().pid(), null, null, null, null, null, BACKGROUND_MAX);
-            try {
-                files = q.files(byPid).stream().filter(f -> f.process().key() == s.process().key())
-                        .map(Engine::fileInfo).toList();
-                flows = q.flows(byPid).stream()
-                        .filter(f -> f.process() != null && f.process().key() == s.process().key())
-                        .map(Engine::flowInfo).toList();
-            } catch (RuntimeException e) {
-                // background is best effort
-            }
+        Background b = background.get(s.process().key());
+        if (b != null) {
+            files = b.files.stream().filter(f -> s.file() == null || !f.path().equals(s.file().path()))
+                    .map(Engine::fileInfo).toList();
+            flows = b.flows.stream().filter(f -> f != s.flow()).map(Engine::flowInfo).toList();
         }
         Event event = new Event(UUID.randomUUID().toString(), Instant.now().toString(), note == null ? "" : note, meta,
                 Event.Score.ofImportance(d.importance()), ProcessInfo.of(s.process()),
@@ -731,6 +768,12 @@ public class Engine implements ObservationListener, StatusSource {
 
     @Override
     public Map<String, Object> status() {
+        synchronized (scanLock) {
+            return statusLocked();
+        }
+    }
+
+    private Map<String, Object> statusLocked() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("recipes_active", active.size());
         s.put("recipes_loaded", byName.size());
@@ -748,6 +791,12 @@ public class Engine implements ObservationListener, StatusSource {
 
     @Descriptor("lists the recipes: active, disabled, waiting for their type, or refused, with the reason")
     public String recipes() {
+        synchronized (scanLock) {
+            return recipesLocked();
+        }
+    }
+
+    private String recipesLocked() {
         StringBuilder sb = new StringBuilder();
         Set<String> act = active.stream().map(r -> r.def.name()).collect(Collectors.toSet());
         sb.append(String.format("%-44s %-9s %-20s %-9s %6s  %s%n", "RECIPE", "STATE", "BREED", "IMPORTANCE", "FIRED",
@@ -801,6 +850,12 @@ public class Engine implements ObservationListener, StatusSource {
 
     @Descriptor("explains the state of a recipe: loaded from where, active or why not, limits, what it matched")
     public String why(@Descriptor("recipe name") String name) {
+        synchronized (scanLock) {
+            return whyLocked(name);
+        }
+    }
+
+    private String whyLocked(String name) {
         StringBuilder sb = new StringBuilder();
         Recipe r = byName.get(name);
         if (r == null) {

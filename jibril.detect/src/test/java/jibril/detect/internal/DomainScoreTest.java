@@ -121,8 +121,9 @@ class DomainScoreTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-            "d1xyz2abc3q9.cloudfront.net", "ec2-54-12-33-1.compute-1.amazonaws.com", "e3b0c44298fc1c14.s3.amazonaws.com",
-            "r3---sn-4g5e6nsz.googlevideo.com", "x2kzqv7f.execute-api.us-east-1.amazonaws.com",
+            "d1xyz2abc3q9.cloudfront.net", "ec2-54-12-33-1.compute-1.amazonaws.com",
+            "e3b0c44298fc1c14.s3.amazonaws.com", "r3---sn-4g5e6nsz.googlevideo.com",
+            "x2kzqv7f.execute-api.us-east-1.amazonaws.com",
     })
     void machineMadeSubdomainsOfKnownSitesScoreLow(String name) {
         int score = DomainScore.score(name);
