@@ -84,6 +84,8 @@ public class Engine implements ObservationListener, StatusSource {
     static final int SEEN_MAX = 262_144;
     static final int BACKGROUND_MAX = 16;
     static final int BACKGROUND_PROCESSES = 4096;
+    /** How long a process's ancestry is reused before it is walked again (parents may exit or exec meanwhile). */
+    static final long LINEAGE_MS = 2_000;
 
     @ObjectClassDefinition(name = "Jibril detection")
     @interface Config {
@@ -188,6 +190,7 @@ public class Engine implements ObservationListener, StatusSource {
     private final Deque<Event> recent = new ArrayDeque<>();
     private final AtomicLong observations = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong backpressure = new AtomicLong();
     private final AtomicLong detections = new AtomicLong();
     private final AtomicLong unpublished = new AtomicLong();
     private final AtomicLong loads = new AtomicLong();
@@ -259,11 +262,27 @@ public class Engine implements ObservationListener, StatusSource {
         offer(new FlowObs(flow, newActions));
     }
 
+    /**
+     * Queues an observation. When the engine is behind, the data layer's thread waits here rather than the
+     * observation being dropped: the facts stay in the kernel maps, the data layer's own notice queue overflows
+     * into its cadence sweeps, and nothing is lost, only later. Only a stopping engine drops (counted).
+     */
     private void offer(Obs o) {
         observations.incrementAndGet();
-        if (!queue.offer(o)) {
-            dropped.incrementAndGet();
+        if (queue.offer(o)) {
+            return;
         }
+        backpressure.incrementAndGet();
+        try {
+            while (running) {
+                if (queue.offer(o, 100, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dropped.incrementAndGet();
     }
 
     // ---- the engine thread
@@ -587,8 +606,7 @@ public class Engine implements ObservationListener, StatusSource {
                 default -> null;
             };
             if (subject == null || subject.process() != p) {
-                Query q = query;
-                subject = new Subject(p, q == null ? List.of() : q.ancestry(p), null, null);
+                subject = new Subject(p, ancestry(p), null, null);
             }
             Subject s = new Subject(p, subject.ancestry(), file, flow);
             if (!r.arbitrary.holds(s)) {
@@ -612,6 +630,31 @@ public class Engine implements ObservationListener, StatusSource {
             r.fired.incrementAndGet();
             publish(r, s, m.note());
         }
+    }
+
+    private record Lineage(List<ProcessRecord> ancestry, long readAtMs) {
+    }
+
+    /** Ancestries of recent processes, kept a moment: a process doing many things costs one walk (engine thread). */
+    private final Map<Long, Lineage> lineages = new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Lineage> e) {
+            return size() > BACKGROUND_PROCESSES;
+        }
+    };
+
+    private List<ProcessRecord> ancestry(ProcessRecord p) {
+        long now = System.currentTimeMillis();
+        long key = p.key() ^ (p.execSeq() * 0x9E3779B97F4A7C15L);
+        Lineage l = lineages.get(key);
+        if (l == null || now - l.readAtMs() > LINEAGE_MS) {
+            Query q = query;
+            l = new Lineage(q == null ? List.of() : q.ancestry(p), now);
+            lineages.put(key, l);
+        }
+        return l.ancestry();
     }
 
     private static FileRecord execFile(ProcessRecord p) {
@@ -783,6 +826,8 @@ public class Engine implements ObservationListener, StatusSource {
         s.put("file_loads", loads.get());
         s.put("observations", observations.get());
         s.put("observations_dropped", dropped.get());
+        s.put("observations_waited_for_engine", backpressure.get());
+        s.put("queue", queue.size());
         s.put("detections", detections.get());
         s.put("detections_without_printer", unpublished.get());
         s.put("types", new TreeMap<>(types).keySet().stream().filter(b -> type(b) != null).toList());

@@ -40,12 +40,21 @@ public class FileAccessType implements RecipeType {
             @Override
             public Match file(FileRecord f, List<String> newActions) {
                 boolean fits = switch (how) {
-                    case "all" -> f.actions().containsAll(actions) && newActions.stream().anyMatch(actions::contains);
-                    case "none" -> f.actions().stream().noneMatch(actions::contains);
-                    default -> newActions.stream().anyMatch(actions::contains);
+                    case "all" -> f.actions().containsAll(actions) && any(newActions, actions);
+                    case "none" -> !any(f.actions(), actions);
+                    default -> any(newActions, actions);
                 };
                 return fits && bases.matches(f.path()) ? Match.YES : null;
             }
         };
+    }
+
+    private static boolean any(List<String> seen, Set<String> wanted) {
+        for (int i = 0; i < seen.size(); i++) {
+            if (wanted.contains(seen.get(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 }
