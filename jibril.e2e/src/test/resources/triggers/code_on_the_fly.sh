@@ -1,5 +1,6 @@
 #!/bin/bash
 # expects: code_on_the_fly
+# also: data_encoder_exec
 # A shell given inline code that decodes a base64 payload ("exit 0") and pipes it into another shell.
 set -euo pipefail
 : "${SCRATCH:?SCRATCH must name an empty scratch directory}"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # expects: data_encoder_exec
+# also: reading_of_ssh_keys
 # Encodes a (fake) SSH private key in a scratch home with base64(1).
 set -euo pipefail
 : "${SCRATCH:?SCRATCH must name an empty scratch directory}"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # expects: net_suspicious_tool_shell
+# also: net_suspicious_tool_exec
 # A copy of bash(1) named nc starts /bin/sh, as a reverse shell's netcat would; no connection is made.
 set -euo pipefail
 : "${SCRATCH:?SCRATCH must name an empty scratch directory}"
