@@ -354,6 +354,12 @@ public class Engine implements ObservationListener, StatusSource {
             }
             if (changed) {
                 recompileWanted = true;
+                long builtins = sources.entrySet().stream().filter(e -> e.getKey().startsWith(BUILTIN_PREFIX))
+                        .mapToLong(e -> e.getValue().defs.size()).sum();
+                logger.info("recipes: {} built-in, {} from {}", builtins,
+                        sources.entrySet().stream().filter(e -> !e.getKey().startsWith(BUILTIN_PREFIX))
+                                .mapToLong(e -> e.getValue().defs.size()).sum(),
+                        dir == null ? "no recipes directory" : dir);
             }
         }
     }
@@ -404,7 +410,11 @@ public class Engine implements ObservationListener, StatusSource {
         if (errors.isEmpty()) {
             s.defs = defs;
             s.errors = List.of();
-            logger.info("{}: {} recipe(s) loaded", source, defs.size());
+            if (source.startsWith(BUILTIN_PREFIX)) {
+                logger.debug("{}: {} recipe(s) loaded", source, defs.size());
+            } else {
+                logger.info("{}: {} recipe(s) loaded", source, defs.size());
+            }
         } else {
             s.errors = List.copyOf(errors);
             for (RecipeError e : errors) {
