@@ -201,8 +201,11 @@ class DetectionsTest {
                             .anyMatch(e -> name(e).startsWith(expects)));
                     mine = ownSince(before);
                     if (!seen) {
+                        // say where it was lost: the recipe's counters, the domains and flows the data layer has
                         error = "no '" + expects + "' detection; since the trigger: " + mine.stream()
-                                .map(DetectionsTest::name).toList();
+                                .map(DetectionsTest::name).toList() + "\n" + jibril.shell("jibril:why " + expects)
+                                .output() + "domains: " + jibril.query("domains", "--name", "jibril-test") + "\nflows: "
+                                + jibril.query("flows", "--pid", Long.toString(ProcessHandle.current().pid()));
                     }
                 }
             }
@@ -228,6 +231,36 @@ class DetectionsTest {
                 failures.size(), others);
         assertEquals(Map.of(), others, "triggers raised detections of other recipes");
         assertEquals(Map.of(), failures, "\n" + jibril.shell("jibril:recipes").output());
+    }
+
+    @Test
+    @Order(3)
+    void aDetectionEventHasTheDocumentedShape() throws Exception {
+        JsonObject e = detectionsUnder("credentials_files_access_high.sh").stream()
+                .filter(x -> name(x).equals("credentials_files_access_high")).findFirst().orElseThrow();
+        JsonObject meta = e.getAsJsonObject("metadata");
+        assertEquals("credentials_files_access", meta.get("kind").getAsString());
+        assertEquals("file_access", meta.get("format").getAsString());
+        assertEquals("high", meta.get("importance").getAsString());
+        assertTrue(meta.get("tactic").getAsString().length() > 0, meta.toString());
+        assertEquals(70, e.getAsJsonObject("score").get("severity").getAsInt());
+        assertEquals("high", e.getAsJsonObject("score").get("severity_level").getAsString());
+        assertEquals(36, e.get("uuid").getAsString().length());
+        assertTrue(e.get("timestamp").getAsString().endsWith("Z"));
+        JsonObject file = e.getAsJsonObject("file");
+        assertEquals("/etc/shadow", file.get("file").getAsString());
+        assertEquals("/etc", file.get("dir").getAsString());
+        assertEquals("shadow", file.get("basename").getAsString());
+        assertTrue(file.getAsJsonArray("actions").toString().contains("read"), file.toString());
+        JsonObject process = e.getAsJsonObject("process");
+        assertTrue(process.get("pid").getAsLong() > 0 && process.get("ppid").getAsLong() > 0);
+        JsonObject bg = e.getAsJsonObject("background");
+        assertTrue(bg.getAsJsonArray("ancestry").size() >= 2, "parent and the trigger's shell: " + bg);
+        assertEquals(process.get("ppid").getAsLong(),
+                bg.getAsJsonArray("ancestry").get(0).getAsJsonObject().get("pid").getAsLong());
+        assertTrue(bg.has("file_list"), bg.toString());
+        JsonObject host = e.getAsJsonObject("scenarios").getAsJsonObject("hostos");
+        assertTrue(host.get("hostname").getAsString().length() > 0 && host.get("arch").getAsString().length() > 0);
     }
 
     /** Detections printed after the first {@code before} lines whose process is this JVM (network triggers). */

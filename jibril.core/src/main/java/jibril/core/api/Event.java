@@ -132,11 +132,11 @@ public record Event(String uuid, String timestamp, String note, Metadata metadat
      * Context of the event.
      *
      * @param ancestry the parent, grand-parent, … of the process, nearest first, as far as known
-     * @param files    other files the process touched (path and actions), or null
-     * @param flows    other flows of the process, or null
+     * @param fileList other files the process touched lately (at most 16), or null
+     * @param flowList other flows of the process lately (at most 16), or null
      */
-    public record Background(java.util.List<ProcessInfo> ancestry, java.util.List<FileInfo> files,
-            java.util.List<FlowInfo> flows) {
+    public record Background(java.util.List<ProcessInfo> ancestry, java.util.List<FileInfo> fileList,
+            java.util.List<FlowInfo> flowList) {
 
         /** Only the ancestry. */
         public Background(java.util.List<ProcessInfo> ancestry) {

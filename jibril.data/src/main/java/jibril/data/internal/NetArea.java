@@ -151,6 +151,9 @@ final class NetArea {
                 unseen.add(new Pending(TaskFlowLayout.Key.taskKey(kb), TaskFlowLayout.Key.flowKey(kb), tf));
             }
         });
+        // DNS answers after the walk and before reporting: an answer arrives before the connection it names, so
+        // every pair this walk found has its answer parsed now, even when the answer's notice is still queued.
+        sweepDns(onDomain);
         unseen.sort((a, b) -> Long.compare(a.tf().gen(), b.tf().gen()));
         for (Pending p : unseen) {
             if (pairs.claim(p.tf().gen())) {
@@ -160,7 +163,6 @@ final class NetArea {
         }
         pairs.sweepDone(global);
         DataLayer.writeU64(netCursors, NetLayout.CURSOR_TASK_FLOW, pairs.cursor());
-        sweepDns(onDomain);
     }
 
     private void sweepDns(Consumer<DomainRecord> onDomain) {
