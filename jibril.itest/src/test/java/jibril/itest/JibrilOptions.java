@@ -28,12 +28,16 @@ final class JibrilOptions {
     private JibrilOptions() {
     }
 
-    /** Options for a framework running Jibril with this config.yaml text; {@code %PORT%} becomes a free port. */
+    /**
+     * Options for a framework running Jibril with this config.yaml text; {@code %PORT%} becomes a free port and
+     * {@code %DIR%} the test's own directory (the framework property {@code jibril.itest.dir}).
+     */
     static Option[] with(String configYaml, String... extraProperties) {
         try {
             Path dir = Files.createTempDirectory("jibril-itest-");
             Path config = dir.resolve("config.yaml");
-            Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(freePort())));
+            Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(freePort()))
+                    .replace("%DIR%", dir.toString()));
             Path pinRoot = Path.of("/sys/fs/bpf/" + dir.getFileName());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 delete(dir);
