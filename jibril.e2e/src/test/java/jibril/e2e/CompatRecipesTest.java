@@ -47,6 +47,8 @@ class CompatRecipesTest {
         }
         Map<String, Path> recipes = recipeNames(CORPUS);
         assertTrue(recipes.size() > 0, "no recipe names found under " + CORPUS);
+        System.out.printf("[compat] corpus %s: %d files, %d recipes%n", CORPUS,
+                recipes.values().stream().distinct().count(), recipes.size());
 
         List<Path> triggers;
         try (Stream<Path> s = Files.list(TRIGGERS)) {

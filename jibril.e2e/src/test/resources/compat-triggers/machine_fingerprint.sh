@@ -1,0 +1,8 @@
+#!/bin/bash
+# expects: machine_fingerprint
+# Reads the I/O port map (/proc/ioports) with a renamed copy of cat(1) that lives outside /usr, so the recipe's
+# exclusion of the system's own tools does not apply.
+set -euo pipefail
+: "${SCRATCH:?SCRATCH must name an empty scratch directory}"
+cp "$(type -P cat)" "$SCRATCH/jt-read"
+"$SCRATCH/jt-read" /proc/ioports > /dev/null

@@ -1,0 +1,7 @@
+#!/bin/bash
+# expects: os_status_fingerprint_low
+# Reads the load average (/proc/loadavg) with a renamed copy of cat(1).
+set -euo pipefail
+: "${SCRATCH:?SCRATCH must name an empty scratch directory}"
+cp "$(type -P cat)" "$SCRATCH/jt-read"
+"$SCRATCH/jt-read" /proc/loadavg > /dev/null
