@@ -153,6 +153,11 @@ public class DataLayer implements Query, StatusSource {
     private volatile long lastFileSweepMs;
     private volatile long netSweepMillis;
     private volatile long lastNetSweepMs;
+    private Reclaimer reclaimer;
+    private long lastReclaimMs;
+
+    /** How often the fact maps are checked for pressure (a check walks them: keep it rare). */
+    static final long RECLAIM_MS = 5_000;
 
     @Activate
     void activate(Config config) {
@@ -169,6 +174,10 @@ public class DataLayer implements Query, StatusSource {
         }
         netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
         fileSweepMillis = Math.max(1, config.file_access()) * 1000L;
+        reclaimer = new Reclaimer(tasksObject.map("tasks"), tasksObject.map("strings"),
+                filesObject == null ? null : filesObject.map("task_file"),
+                filesObject == null ? null : filesObject.map("files"),
+                netObject == null ? null : netObject.map("task_flow"), netObject == null ? null : netObject.map("flows"));
         ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
         poller = new Thread(this::poll, "jibril-data-notices");
         worker = new Thread(this::work, "jibril-data");
@@ -248,6 +257,11 @@ public class DataLayer implements Query, StatusSource {
                 if (net != null && now - lastNetSweepMs >= netSweepMillis) {
                     net.sweep(this::tellFlow, this::tellDomain, wantFlows);
                     lastNetSweepMs = now;
+                }
+                if (now - lastReclaimMs >= RECLAIM_MS) {
+                    lastReclaimMs = now;
+                    reclaimer.round(gen -> fileArea == null || fileArea.reported(gen),
+                            gen -> net == null || net.reported(gen));
                 }
                 Notice n = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
                 if (n == null) {
@@ -392,6 +406,9 @@ public class DataLayer implements Query, StatusSource {
         s.put("executions_found_by_sweep", foundBySweep.get());
         s.put("executions_missed", execs.missed());
         s.put("tasks_reclaimed", reclaimedCount.get());
+        if (reclaimer != null) {
+            s.put("reclaimed", reclaimer.status());
+        }
         s.put("sweeps", sweeps.get());
         s.put("tasks_sweep_lag_ms", lastSweepMs == 0 ? -1 : System.currentTimeMillis() - lastSweepMs);
         s.put("listeners", listeners.size());

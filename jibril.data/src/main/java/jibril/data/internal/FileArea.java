@@ -55,6 +55,11 @@ final class FileArea {
         this.fileValue = new byte[files.valueSize()];
     }
 
+    /** Whether the pair generation was reported (or skipped because nobody listens). */
+    boolean reported(long gen) {
+        return pairs.isHandled(gen);
+    }
+
     boolean handles(int kind) {
         return kind == NoticeLayout.KIND_FILE_PAIR || kind == NoticeLayout.KIND_FILE_BITS;
     }

@@ -103,6 +103,11 @@ final class NetArea {
         this.pairValue = new byte[taskFlow.valueSize()];
     }
 
+    /** Whether the pair generation was reported (or skipped because nobody listens). */
+    boolean reported(long gen) {
+        return pairs.isHandled(gen);
+    }
+
     boolean handles(int kind) {
         return kind == NoticeLayout.KIND_TASK_FLOW || kind == NoticeLayout.KIND_DNS;
     }
