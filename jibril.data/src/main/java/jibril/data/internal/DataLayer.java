@@ -159,6 +159,9 @@ public class DataLayer implements Query, StatusSource {
     /** How often the fact maps are checked for pressure (a check walks them: keep it rare). */
     static final long RECLAIM_MS = 5_000;
 
+    /** The pause between reading the sequences and walking the maps when the daemon stops. */
+    static final long SETTLE_MS = 20;
+
     @Activate
     void activate(Config config) {
         store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks(),
@@ -199,12 +202,21 @@ public class DataLayer implements Query, StatusSource {
         worker.interrupt();
         worker.join(5_000);
         ring.close();
+        // Settle the cursors: what was reported is not reported again by the next daemon, nothing else is skipped.
+        long globalExec = readU64(execSeq, 0);
+        long globalFiles = fileArea == null ? 0 : fileArea.global();
+        long globalNet = net == null ? 0 : net.global();
+        Thread.sleep(SETTLE_MS); // longer than any kernel writer holds a generation before storing it
+        List<Long> present = new ArrayList<>();
+        tasksObject.map("tasks").dump((k, v) -> present.add(
+                v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskLayout.OFF_EXEC_SEQ)));
+        execs.settle(globalExec, present);
         writeU64(cursors, CURSOR_EXEC, execs.cursor());
         if (net != null) {
-            net.saveCursor();
+            net.settle(globalNet);
         }
         if (fileArea != null) {
-            fileArea.saveCursor();
+            fileArea.settle(globalFiles);
         }
     }
 

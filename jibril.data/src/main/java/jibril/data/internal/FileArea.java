@@ -182,4 +182,16 @@ final class FileArea {
     void saveCursor() {
         DataLayer.writeU64(cursors, 0, pairs.cursor());
     }
+
+    long global() {
+        return DataLayer.readU64(seq, 0);
+    }
+
+    /** At a stop: the cursor as far as nothing unreported is skipped (see {@link Generations#settle}). */
+    void settle(long global) {
+        List<Long> present = new ArrayList<>();
+        taskFile.dump((k, v) -> present.add(TaskFile.decode(v.order(ByteOrder.nativeOrder())).gen()));
+        pairs.settle(global, present);
+        saveCursor();
+    }
 }

@@ -81,4 +81,28 @@ final class Generations {
         reported.clear();
         cursor = global;
     }
+
+    /**
+     * At a stop: moves the cursor as far as it can without skipping anything unreported, so that a restarted
+     * daemon neither reports again what this one did nor misses what it did not. {@code global} is the kernel's
+     * sequence read a moment (longer than any writer takes) before {@code present} was walked; {@code present} has
+     * the generation of every entry the map holds. Every generation up to global is reported, or gone from the map
+     * (superseded or reclaimed), except the unreported present ones: the cursor stops just below the first of them.
+     */
+    synchronized void settle(long global, Iterable<Long> present) {
+        long firstUnreported = Long.MAX_VALUE;
+        for (long g : present) {
+            if (g > cursor && g <= global && !above.contains(g)) {
+                firstUnreported = Math.min(firstUnreported, g);
+            }
+        }
+        long to = firstUnreported == Long.MAX_VALUE ? global : firstUnreported - 1;
+        if (to > cursor) {
+            above.headSet(to, true).clear();
+            cursor = to;
+            while (above.remove(cursor + 1)) {
+                cursor++;
+            }
+        }
+    }
 }

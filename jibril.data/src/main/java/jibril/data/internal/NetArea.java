@@ -351,4 +351,16 @@ final class NetArea {
     void saveCursor() {
         DataLayer.writeU64(netCursors, NetLayout.CURSOR_TASK_FLOW, pairs.cursor());
     }
+
+    long global() {
+        return DataLayer.readU64(netSeq, 0);
+    }
+
+    /** At a stop: the cursor as far as nothing unreported is skipped (see {@link Generations#settle}). */
+    void settle(long global) {
+        List<Long> present = new ArrayList<>();
+        taskFlow.dump((k, v) -> present.add(TaskFlow.decode(v.order(ByteOrder.nativeOrder())).gen()));
+        pairs.settle(global, present);
+        saveCursor();
+    }
 }

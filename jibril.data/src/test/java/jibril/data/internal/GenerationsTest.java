@@ -48,4 +48,22 @@ class GenerationsTest {
         assertEquals(10, g.cursor());
         assertEquals(9, g.missed());
     }
+
+    @Test
+    void settlingAtAStopSkipsWhatWasReportedAndStopsBeforeWhatWasNot() {
+        Generations g = new Generations(10);
+        assertTrue(g.claim(12));
+        assertTrue(g.claim(14));
+        assertTrue(g.claim(15));
+        // 11 and 13 are gone from the map (superseded); 16 is present and unreported; 17 reported
+        assertTrue(g.claim(17));
+        g.settle(17, java.util.List.of(12L, 14L, 15L, 16L, 17L, 3L));
+        assertEquals(15, g.cursor(), "up to just below the first unreported one");
+        assertTrue(g.isHandled(17), "what was claimed above stays claimed");
+        assertFalse(g.isHandled(16));
+        Generations all = new Generations(10);
+        assertTrue(all.claim(11));
+        all.settle(20, java.util.List.of(11L));
+        assertEquals(20, all.cursor(), "everything present was reported: the cursor reaches global");
+    }
 }
