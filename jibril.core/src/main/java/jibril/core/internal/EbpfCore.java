@@ -89,9 +89,35 @@ public class EbpfCore implements StatusSource {
     @Reference(service = LoggerFactory.class)
     private Logger logger;
 
+    private volatile Daemon daemon;
+    private volatile int failedCode;
+    private volatile String failedMessage;
+    private final java.util.concurrent.atomic.AtomicBoolean exitRequested = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * The daemon (jibril.hold) may come after the core has already failed (bundles start in any order): a failure
+     * without a daemon to stop waits for it, so that the process never stays up failed.
+     */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile Daemon daemon;
+    void setDaemon(Daemon d) {
+        daemon = d;
+        if (failedCode != 0) {
+            requestExit(d);
+        }
+    }
+
+    void unsetDaemon(Daemon d) {
+        if (daemon == d) {
+            daemon = null;
+        }
+    }
+
+    private void requestExit(Daemon d) {
+        if (d != null && exitRequested.compareAndSet(false, true)) {
+            d.exit(failedCode, failedMessage);
+        }
+    }
 
     private BundleContext context;
     private Caches caches;
@@ -228,10 +254,9 @@ public class EbpfCore implements StatusSource {
     private void fail(int code, String message) {
         state = "failed: " + message;
         logger.error(message);
-        Daemon d = daemon;
-        if (d != null) {
-            d.exit(code, message);
-        }
+        failedMessage = message;
+        failedCode = code;
+        requestExit(daemon);
     }
 
     private void libbpfLog(int level, String message) {
