@@ -46,7 +46,7 @@ class FileFactsTest {
             assertEquals(0, p.waitFor(), new String(p.getErrorStream().readAllBytes()));
 
             String root = Pattern.quote(dir.toString());
-            assertTrue(JibrilProcess.waitFor(10_000, () -> actions(jibril, root).getOrDefault(dir + "/c.txt", Set.of())
+            assertTrue(JibrilProcess.waitFor(30_000, () -> actions(jibril, root).getOrDefault(dir + "/c.txt", Set.of())
                     .contains("unlink")), "facts missing: " + actions(jibril, root));
             Map<String, Set<String>> a = actions(jibril, root);
             assertTrue(a.get(dir + "/a.txt").containsAll(Set.of("open", "create", "write", "close", "read", "rename")),

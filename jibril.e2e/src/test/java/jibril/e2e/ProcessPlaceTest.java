@@ -32,8 +32,8 @@ class ProcessPlaceTest {
             assertEquals(0, new ProcessBuilder(loader.toString(), exe.toString(), "0.1").start().waitFor());
 
             String name = exe.getFileName().toString();
-            assertTrue(JibrilProcess.waitFor(10_000, () -> jibril.query("processes", "--exe", name + "$")
-                    .size() == 1), "not recorded");
+            assertTrue(JibrilProcess.waitFor(30_000, () -> jibril.query("processes", "--exe", name + "$")
+                    .size() == 1), "not recorded: " + jibril.rawQuery("processes", "--exe", name + "$"));
             JsonObject p = JsonParser.parseString(jibril.query("processes", "--exe", name + "$").get(0))
                     .getAsJsonObject();
             assertEquals("root", p.get("user").getAsString());
@@ -46,7 +46,7 @@ class ProcessPlaceTest {
             assertEquals(myNet, p.getAsJsonObject("namespaces").get("net").getAsLong());
 
             // Through the loader: the kernel ran the loader; the binary is its first argument.
-            assertTrue(JibrilProcess.waitFor(10_000, () -> jibril.query("processes", "--exe",
+            assertTrue(JibrilProcess.waitFor(30_000, () -> jibril.query("processes", "--exe",
                     java.util.regex.Pattern.quote(loader.toString())).stream().anyMatch(l -> l.contains(name))),
                     "the execution through the loader was not recorded");
             assertEquals(0, jibril.stop());

@@ -29,7 +29,7 @@ class QueryAndRestartTest {
             Process p = new ProcessBuilder(exe.toString(), "one", "two").start();
             assertEquals(0, p.waitFor());
 
-            assertTrue(JibrilProcess.waitFor(10_000, () -> query(jibril, exe).size() == 1),
+            assertTrue(JibrilProcess.waitFor(30_000, () -> query(jibril, exe).size() == 1),
                     "query did not find " + exe + "\n" + jibril.log());
             JsonObject row = JsonParser.parseString(query(jibril, exe).get(0)).getAsJsonObject();
             assertEquals(p.pid(), row.get("pid").getAsLong());
