@@ -270,7 +270,7 @@ public class DataLayer implements Query, StatusSource {
                     net.sweep(this::tellFlow, this::tellDomain, wantFlows);
                     lastNetSweepMs = now;
                 }
-                if (now - lastReclaimMs >= RECLAIM_MS) {
+                if (now - lastReclaimMs >= RECLAIM_MS || now - lastReclaimMs >= 1_000 && mapsRanFull()) {
                     lastReclaimMs = now;
                     reclaimer.round(gen -> fileArea == null || fileArea.reported(gen),
                             gen -> net == null || net.reported(gen));
@@ -297,6 +297,22 @@ public class DataLayer implements Query, StatusSource {
                 sleep(100);
             }
         }
+    }
+
+    private long fullSeen;
+
+    /** Whether a fact map refused an entry since the last look (the kernel counts every refusal). */
+    private boolean mapsRanFull() {
+        BpfMap counters = tasksObject.map("counters");
+        long full = 0;
+        for (jibril.bpf.layout.Counter c : new jibril.bpf.layout.Counter[] { jibril.bpf.layout.Counter.STRINGS_FULL,
+                jibril.bpf.layout.Counter.FILES_FULL, jibril.bpf.layout.Counter.TASK_FILE_FULL,
+                jibril.bpf.layout.Counter.FLOWS_FULL, jibril.bpf.layout.Counter.TASK_FLOWS_FULL }) {
+            full += counters.sumPerCpuLong(c.index());
+        }
+        boolean ran = full != fullSeen;
+        fullSeen = full;
+        return ran;
     }
 
     /** Reports every exec above the cursor no notice brought, then moves the cursor past this sweep. */
