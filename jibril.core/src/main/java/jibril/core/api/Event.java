@@ -132,8 +132,8 @@ public record Event(String uuid, String timestamp, String note, Metadata metadat
      * Context of the event.
      *
      * @param ancestry the parent, grand-parent, … of the process, nearest first, as far as known
-     * @param fileList other files the process touched lately (at most 16), or null
-     * @param flowList other flows of the process lately (at most 16), or null
+     * @param fileList other files the process touched lately (at most 8), or null
+     * @param flowList other flows of the process lately (at most 8), or null
      */
     public record Background(java.util.List<ProcessInfo> ancestry, java.util.List<FileInfo> fileList,
             java.util.List<FlowInfo> flowList) {

@@ -79,10 +79,11 @@ public class Engine implements ObservationListener, StatusSource {
     static final String EVENTS_PID = "jibril.events";
     static final String BUILTIN_DIR = "jibril/detect/builtin";
     static final String BUILTIN_PREFIX = "builtin:";
-    static final int QUEUE = 65_536;
+    /** Observations waiting for the engine; beyond it the data layer waits (facts stay in the kernel maps). */
+    static final int QUEUE = 16_384;
     static final int RECENT = 200;
     static final int SEEN_MAX = 262_144;
-    static final int BACKGROUND_MAX = 16;
+    static final int BACKGROUND_MAX = 8;
     static final int BACKGROUND_PROCESSES = 4096;
     /** How long a process's ancestry is reused before it is walked again (parents may exit or exec meanwhile). */
     static final long LINEAGE_MS = 2_000;
