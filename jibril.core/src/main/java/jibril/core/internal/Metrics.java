@@ -105,7 +105,7 @@ final class Metrics {
             Exposition.Family capacity = x.gauge("jibril_map_capacity",
                     "Entries a BPF map can hold (its max_entries, sized by the caches configuration).");
             Exposition.Family entries = x.gauge("jibril_map_entries",
-                    "Entries in a BPF map, counted at most every few seconds (see jibril:status for the age).");
+                    "Entries in a BPF map, counted at most every 30 s while metrics or status are read.");
             Exposition.Family fill = x.gauge("jibril_map_fill_ratio", "Entries divided by capacity, 0 to 1.");
             for (Map.Entry<String, Object> e : maps.entrySet()) {
                 Map<String, Object> m = asMap(e.getValue());
