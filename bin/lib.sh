@@ -5,16 +5,19 @@ jibril_root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
 die() { echo "jibril: $*" >&2; exit 1; }
 
-# Prints the home of a JDK whose version is 25 or newer: $JAVA_HOME, /usr/lib/jvm/*, then java on the PATH.
+# Prints the home of a Java 25 or newer: $JAVA_HOME, /usr/lib/jvm/*, then java on the PATH. A JDK (javac too),
+# unless the argument is "runtime": running the daemon or the shell client needs only a JRE (the container
+# image has one).
 find_java_home() {
-  local c v
+  local c v need=javac
+  [ "${1:-}" = runtime ] && need=java
   for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/*; do
-    [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/$need" ] || continue
     v=$("$c/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
     if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then echo "$c"; return 0; fi
   done
-  if command -v javac >/dev/null; then
-    c=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+  if command -v "$need" >/dev/null; then
+    c=$(dirname "$(dirname "$(readlink -f "$(command -v "$need")")")")
     v=$("$c/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
     if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then echo "$c"; return 0; fi
   fi

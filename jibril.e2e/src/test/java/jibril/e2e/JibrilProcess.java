@@ -34,6 +34,8 @@ final class JibrilProcess implements AutoCloseable {
     final Path socket;
     final int healthPort;
     private Process process;
+    private List<String> wrapper = List.of();
+    private Map<String, String> extraEnv = Map.of();
 
     JibrilProcess() throws IOException {
         dir = Files.createTempDirectory("jibril-e2e-");
@@ -66,14 +68,26 @@ final class JibrilProcess implements AutoCloseable {
                 "JIBRIL_JAVA_OPTS", "-Djibril.example.printer.file=" + dir.resolve("example.log"));
     }
 
+    /**
+     * Runs the launcher through a command (e.g. setpriv with a capability bounding set) and with more environment
+     * variables (e.g. NOTIFY_SOCKET), at the next {@link #start}.
+     */
+    JibrilProcess wrapped(List<String> command, Map<String, String> environment) {
+        wrapper = List.copyOf(command);
+        extraEnv = Map.copyOf(environment);
+        return this;
+    }
+
     JibrilProcess start(String... extraArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/jibril").toString(), "--config",
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(ROOT.resolve("bin/jibril").toString(), "--config",
                 config.toString(), "--stdout", stdout.toString(), "--stderr", stderr.toString(), "--deploy",
                 deploy.toString()));
         cmd.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(dir.resolve("launcher.out").toFile()).redirectError(dir.resolve("launcher.err").toFile());
         pb.environment().putAll(env());
+        pb.environment().putAll(extraEnv);
         process = pb.start();
         return this;
     }

@@ -38,7 +38,7 @@ class MapOverflowTest {
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + jibril.healthPort + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            Matcher g = Pattern.compile("(?m)^jibril_ebpf_counters_tasks_full (\\d+)$").matcher(metrics);
+            Matcher g = Pattern.compile("(?m)^jibril_map_full_total\\{map=\"tasks\"\\} (\\d+)$").matcher(metrics);
             assertTrue(g.find(), metrics);
             assertTrue(Long.parseLong(g.group(1)) >= full);
             assertEquals(0, jibril.stop());
