@@ -193,6 +193,8 @@ public class Engine implements ObservationListener, StatusSource {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong backpressure = new AtomicLong();
     private final AtomicLong detections = new AtomicLong();
+    /** Detections per recipe name since the start (across reloads of the recipe). */
+    private final Map<String, AtomicLong> perRecipe = new ConcurrentHashMap<>();
     private final AtomicLong unpublished = new AtomicLong();
     private final AtomicLong loads = new AtomicLong();
     private final Gson gson = new com.google.gson.GsonBuilder()
@@ -692,6 +694,7 @@ public class Engine implements ObservationListener, StatusSource {
                 new Event.Background(ancestry, files, flows), new Event.Scenarios(host()),
                 s.file() == null ? null : fileInfo(s.file()), s.flow() == null ? null : flowInfo(s.flow()), null);
         detections.incrementAndGet();
+        perRecipe.computeIfAbsent(d.name(), n -> new AtomicLong()).incrementAndGet();
         synchronized (recent) {
             recent.addLast(event);
             while (recent.size() > RECENT) {
@@ -841,6 +844,9 @@ public class Engine implements ObservationListener, StatusSource {
         s.put("queue", queue.size());
         s.put("detections", detections.get());
         s.put("detections_without_printer", unpublished.get());
+        Map<String, Long> per = new TreeMap<>();
+        perRecipe.forEach((k, v) -> per.put(k, v.get()));
+        s.put("detections_per_recipe", per);
         s.put("types", new TreeMap<>(types).keySet().stream().filter(b -> type(b) != null).toList());
         return s;
     }
