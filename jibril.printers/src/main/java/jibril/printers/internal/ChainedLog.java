@@ -196,7 +196,11 @@ final class ChainedLog implements AutoCloseable {
         if (last != null) {
             head = last.head();
             first = Chain.parse(firstLine(file));
-        } else if (!exists) {
+        } else {
+            if (exists && !lastLine(file).isEmpty()) {
+                warn.accept(file + " holds lines without a chain (not written by a Jibril file printer?); the chain "
+                        + "goes on after them, and bin/jibril verify will report them");
+            }
             List<Path> rotated = rotated();
             if (!rotated.isEmpty()) {
                 Path newest = rotated.get(rotated.size() - 1);

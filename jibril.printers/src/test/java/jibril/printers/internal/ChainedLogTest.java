@@ -316,6 +316,18 @@ class ChainedLogTest {
     }
 
     @Test
+    void aFileWithForeignLinesIsWrittenToButTheLinesAreReported() throws Exception {
+        Path file = dir.resolve("mixed.json");
+        Files.writeString(file, "{\"uuid\":\"not-chained\"}\n");
+        try (ChainedLog log = open(file, 0, Duration.ZERO, 10)) {
+            log.append(event(1));
+        }
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("holds lines without a chain")), warnings.toString());
+        assertEquals(file + ":1: altered: it carries no chain (not written by a Jibril file printer, or its chain was "
+                + "edited)", verify(file).message());
+    }
+
+    @Test
     void theKeyIsMadeOnceRootOnlyAndReused() throws Exception {
         Path k = dir.resolve("etc/jibril/chain.key");
         ChainKey.Loaded a = ChainKey.loadOrCreate(k);
