@@ -98,6 +98,10 @@ final class PrinterChannel {
         return name;
     }
 
+    Printer printer() {
+        return printer;
+    }
+
     long printed() {
         return printed.get();
     }

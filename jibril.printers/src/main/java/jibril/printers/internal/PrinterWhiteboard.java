@@ -20,7 +20,9 @@ import jibril.core.api.StatusSource;
 /**
  * Hands every published event to every {@link Printer} in the registry. Each printer has its own bounded queue
  * and thread ({@link PrinterChannel}), so a slow or failing printer delays nobody; what a full queue refuses is
- * counted per printer and shown in {@code jibril:status}.
+ * counted per printer and shown in {@code jibril:status}. A printer that is also a {@link StatusSource} (without
+ * registering as one) adds its own figures to its entry there: file and seq of the file printers, spool and
+ * delivery state of the http printer.
  */
 @Component(service = { EventPublisher.class, StatusSource.class }, property = StatusSource.NAME + "=printers")
 public class PrinterWhiteboard implements EventPublisher, StatusSource {
@@ -68,8 +70,19 @@ public class PrinterWhiteboard implements EventPublisher, StatusSource {
     public Map<String, Object> status() {
         Map<String, Object> all = new LinkedHashMap<>();
         for (PrinterChannel c : channels.values()) {
-            all.put(c.name(), Map.of("printed", c.printed(), "dropped", c.dropped(), "failed", c.failed(),
-                    "queued", c.queued()));
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("printed", c.printed());
+            one.put("dropped", c.dropped());
+            one.put("failed", c.failed());
+            one.put("queued", c.queued());
+            if (c.printer() instanceof StatusSource own) {
+                try {
+                    one.putAll(own.status());
+                } catch (RuntimeException e) {
+                    one.put("status_error", e.toString());
+                }
+            }
+            all.put(c.name(), one);
         }
         return all;
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,15 +21,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import jibril.core.api.Event;
 import jibril.core.api.Printer;
+import jibril.core.api.StatusSource;
 
 /**
  * Prints events as JSON lines to the daemon's standard output, or to the file named by {@code run-time.stdout}
  * (which {@code --stdout FILE} overrides). Runs only while {@code jibril:printers:stdout} is in the config's
- * printer list.
+ * printer list. {@code raw=true} (the original product's option for the bare event) is accepted; as this printer
+ * never adds anything to the event (no envelope, no chain), both forms are the same line today.
  */
 @Component(configurationPid = { StdoutPrinter.RUNTIME_PID, StdoutPrinter.PID },
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = Printer.NAME + "=stdout")
-public class StdoutPrinter implements Printer {
+        configurationPolicy = ConfigurationPolicy.REQUIRE, service = Printer.class, property = Printer.NAME + "=stdout")
+public class StdoutPrinter implements Printer, StatusSource {
 
     static final String PID = "jibril.printer.stdout";
     static final String RUNTIME_PID = "jibril.runtime";
@@ -37,15 +40,21 @@ public class StdoutPrinter implements Printer {
     @interface Config {
         @AttributeDefinition(description = "Where to write: 'stdout' or a file path (run-time.stdout, --stdout)")
         String stdout() default "stdout";
+
+        @AttributeDefinition(description = "true: the bare event, nothing added (the option of the original product)")
+        String raw() default "false";
     }
 
     private final EventJson json = new EventJson();
     private final Writer out;
     private final boolean ownsStream;
+    private final boolean raw;
+    private final String target;
 
     @Activate
     public StdoutPrinter(Config config) throws IOException {
-        String target = config.stdout();
+        raw = new Options("stdout").bool("raw", config.raw());
+        target = config.stdout();
         OutputStream stream;
         if (target.isEmpty() || target.equals("stdout") || target.equals("-")) {
             stream = new FileOutputStream(FileDescriptor.out);
@@ -66,6 +75,11 @@ public class StdoutPrinter implements Printer {
     public void print(Event event) throws IOException {
         out.write(json.toJson(event));
         out.write('\n');
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        return Map.of("target", target, "raw", raw);
     }
 
     @Override
