@@ -41,11 +41,22 @@ struct {
 	__type(value, struct taint);
 } taints SEC(".maps");
 
+/* A write or detach call by another process, between its enter and exit tracepoints. */
+struct guard_call {
+	__u32 cmd;
+	__u32 kind;
+	__u32 id;    /* the guarded object it names, 0 while not known */
+	__u32 pad;
+	__u64 uaddr; /* where the descriptor is in the caller's memory */
+};
+
+/* guard_calls: pid_tgid -> struct guard_call; an entry lost to the LRU only loses that call's outcome (or, when
+ * the entry did not resolve, its second look). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct taint_key);
+	__type(value, struct guard_call);
 } guard_calls SEC(".maps");
 
 struct {
@@ -114,6 +125,58 @@ static __always_inline __u32 object_id(struct file *f, __u32 kind)
 	return 0;
 }
 
+/* The id of the guarded object of kind `kind` whose descriptor is at uaddr in the caller's memory; 0 when it is not
+ * one of Jibril's; -1 when the descriptor cannot be read (the page is not resident yet). */
+static __always_inline long guarded_id(void *uaddr, __u32 kind)
+{
+	__u32 fd = 0;
+	if (bpf_probe_read_user(&fd, sizeof(fd), uaddr))
+		return -1;
+	struct file *f = current_fd(fd);
+	if (!f)
+		return 0;
+	struct guard_key gk = { .kind = kind, .id = object_id(f, kind) };
+	if (!gk.id || !bpf_map_lookup_elem(&guarded, &gk))
+		return 0;
+	return gk.id;
+}
+
+/* Adds one call to the record of (caller, command, object), creating it when new. */
+static __always_inline void record_call(struct guard_call *c)
+{
+	guard_count(GUARD_CNT_TAINTS);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct taint_key key = { .tgid = pid_tgid >> 32, .cmd = c->cmd, .kind = c->kind, .id = c->id };
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct taint *v = bpf_map_lookup_elem(&taints, &key);
+	if (!v) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct task_struct *leader = t->group_leader;
+		struct taint n = {};
+		n.first_ns = now;
+		n.task_key = task_key_of(leader->tgid, leader->start_boottime);
+		long err = bpf_map_update_elem(&taints, &key, &n, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			guard_count(GUARD_CNT_TAINTS_FULL);
+			return;
+		}
+		v = bpf_map_lookup_elem(&taints, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	v->last_ns = now;
+	v->tid = (__u32)pid_tgid;
+	v->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(v->comm, sizeof(v->comm));
+}
+
+/*
+ * The descriptor is resolved at the call's entry and, when that did not name one of Jibril's objects, again at its
+ * exit: a process that installs one of Jibril's descriptors under the number it passed (dup2 from another thread)
+ * only while the kernel runs the call must hit both windows to go unseen, and an argument in a page that is not
+ * resident at entry (the kernel faults it in, a tracing program cannot) is resident at exit.
+ */
 SEC("tracepoint/syscalls/sys_enter_bpf")
 int jibril_guard_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -153,45 +216,15 @@ int jibril_guard_enter(struct trace_event_raw_sys_enter *ctx)
 	__u32 zero = 0;
 	struct guard_config *cfg = bpf_map_lookup_elem(&guard_config, &zero);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	if (!cfg || !cfg->daemon_tgid || cfg->daemon_tgid == tgid)
+	if (!cfg || !cfg->daemon_tgid || cfg->daemon_tgid == (__u32)(pid_tgid >> 32))
 		return 0;
-	__u32 fd = 0;
-	if (bpf_probe_read_user(&fd, sizeof(fd), uattr + off))
-		return 0;
-	struct file *f = current_fd(fd);
-	if (!f)
-		return 0;
-	struct guard_key gk = { .kind = kind, .id = object_id(f, kind) };
-	if (!gk.id || !bpf_map_lookup_elem(&guarded, &gk))
-		return 0;
-
-	guard_count(GUARD_CNT_TAINTS);
-	struct taint_key key = { .tgid = tgid, .cmd = cmd, .kind = kind, .id = gk.id };
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct taint *v = bpf_map_lookup_elem(&taints, &key);
-	if (!v) {
-		struct task_struct *t = bpf_get_current_task_btf();
-		struct task_struct *leader = t->group_leader;
-		struct taint n = {};
-		n.first_ns = now;
-		n.task_key = task_key_of(leader->tgid, leader->start_boottime);
-		long err = bpf_map_update_elem(&taints, &key, &n, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			guard_count(GUARD_CNT_TAINTS_FULL);
-			return 0;
-		}
-		v = bpf_map_lookup_elem(&taints, &key);
-		if (!v)
-			return 0;
+	struct guard_call c = { .cmd = cmd, .kind = kind, .uaddr = (__u64)uattr + off };
+	long id = guarded_id(uattr + off, kind);
+	if (id > 0) {
+		c.id = id;
+		record_call(&c);
 	}
-	__sync_fetch_and_add(&v->count, 1);
-	v->last_ns = now;
-	v->tid = (__u32)pid_tgid;
-	v->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(v->comm, sizeof(v->comm));
-	/* The exit program adds the outcome; an LRU entry lost meanwhile only loses that outcome. */
-	bpf_map_update_elem(&guard_calls, &pid_tgid, &key, BPF_ANY);
+	bpf_map_update_elem(&guard_calls, &pid_tgid, &c, BPF_ANY);
 	return 0;
 }
 
@@ -199,11 +232,21 @@ SEC("tracepoint/syscalls/sys_exit_bpf")
 int jibril_guard_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct taint_key *pending = bpf_map_lookup_elem(&guard_calls, &pid_tgid);
+	struct guard_call *pending = bpf_map_lookup_elem(&guard_calls, &pid_tgid);
 	if (!pending)
 		return 0;
-	struct taint_key key = *pending;
+	struct guard_call c = *pending;
 	bpf_map_delete_elem(&guard_calls, &pid_tgid);
+	if (!c.id) {
+		long id = guarded_id((void *)c.uaddr, c.kind);
+		if (id < 0)
+			guard_count(GUARD_CNT_UNREADABLE);
+		if (id <= 0)
+			return 0;
+		c.id = id;
+		record_call(&c);
+	}
+	struct taint_key key = { .tgid = pid_tgid >> 32, .cmd = c.cmd, .kind = c.kind, .id = c.id };
 	struct taint *v = bpf_map_lookup_elem(&taints, &key);
 	if (!v)
 		return 0;

@@ -374,7 +374,8 @@ struct dns_answer {
  *   guarded        hash struct guard_key -> __u32 (unused)  Jibril's map, program and link ids; filled, then frozen
  *   taints         hash struct taint_key -> struct taint    one entry per (process, command, object); frozen while
  *                  still empty, so that only this program writes it and no one can erase a record
- *   guard_calls    LRU hash pid_tgid -> struct taint_key     a recorded call between its enter and its exit; frozen
+ *   guard_calls    LRU hash pid_tgid -> struct guard_call    another process's write or detach call between its enter
+ *                  and its exit (internal to guard.bpf.c); frozen
  *   guard_counters per-CPU array[GUARD_CNT_MAX] __u64        enum guard_counter; frozen
  *   guard_notices  ring buffer of struct notice              NOTICE_TAINT once per new taints key (a hint: userland
  *                  also sweeps taints on a cadence)
@@ -395,6 +396,7 @@ enum guard_counter {
 	GUARD_CNT_TAINTS = 1,       /* of those, calls by another process on one of Jibril's objects */
 	GUARD_CNT_TAINTS_FULL = 2,  /* a taint that the taints map had no room for: counted here only */
 	GUARD_CNT_NOTICE_LOST = 3,  /* guard_notices full: the sweep finds the record later */
+	GUARD_CNT_UNREADABLE = 4,   /* another process's call whose descriptor could be read neither at entry nor exit */
 	GUARD_CNT_MAX = 8,
 };
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -166,6 +167,29 @@ class GuardProgramTest {
 		assertEquals(0, counter(GuardLayout.CNT_TAINTS));
 		assertTrue(counter(GuardLayout.CNT_CALLS) >= 4, "the guard saw the calls: " + counter(GuardLayout.CNT_CALLS));
 		assertEquals(0, ring.poll(200));
+	}
+
+	@Test
+	void anArgumentThatIsNotResidentWhenTheCallEntersIsReadWhenItExits() throws Exception {
+		Path tmp = Files.createTempDirectory("jibril-guard-test-");
+		try {
+			Path helper = KernelSupport.compileHelper("bpf_lazy", tmp);
+			Path cursors = pinRoot.resolve("cursors");
+			Process p = new ProcessBuilder(helper.toString(), cursors.toString(), "41").redirectErrorStream(true)
+					.start();
+			String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+			assertEquals(0, p.waitFor(), out);
+			assertEquals(41, u64(tasks.map("cursors").lookup(u32(0)), 0), "the helper did write");
+			List<Taint> all = taints();
+			assertEquals(1, all.size(), all.toString());
+			assertEquals(p.pid(), all.get(0).tgid());
+			assertEquals("map_update_elem", all.get(0).command());
+			assertEquals(tasks.map("cursors").id(), all.get(0).id());
+			assertEquals(1, all.get(0).succeeded());
+			assertEquals(0, counter(GuardLayout.CNT_UNREADABLE));
+		} finally {
+			KernelSupport.deleteTree(tmp);
+		}
 	}
 
 	@Test

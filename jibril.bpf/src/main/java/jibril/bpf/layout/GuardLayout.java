@@ -30,6 +30,8 @@ public final class GuardLayout {
 	public static final int CNT_TAINTS_FULL = 2;
 	/** GUARD_CNT_NOTICE_LOST: guard_notices was full; the sweep finds the record later. */
 	public static final int CNT_NOTICE_LOST = 3;
+	/** GUARD_CNT_UNREADABLE: another process's call whose descriptor could be read neither at entry nor exit. */
+	public static final int CNT_UNREADABLE = 4;
 	/** GUARD_CNT_MAX: the size of the guard_counters map. */
 	public static final int CNT_SLOTS = 8;
 

@@ -149,6 +149,7 @@ class LayoutTest {
 		assertEquals(GuardLayout.CNT_TAINTS, enumerator("GUARD_CNT_TAINTS"));
 		assertEquals(GuardLayout.CNT_TAINTS_FULL, enumerator("GUARD_CNT_TAINTS_FULL"));
 		assertEquals(GuardLayout.CNT_NOTICE_LOST, enumerator("GUARD_CNT_NOTICE_LOST"));
+		assertEquals(GuardLayout.CNT_UNREADABLE, enumerator("GUARD_CNT_UNREADABLE"));
 		assertEquals(GuardLayout.CNT_SLOTS, enumerator("GUARD_CNT_MAX"));
 		assertEquals(GuardLayout.TAINTS_MAX, define("TAINTS_MAX"));
 		assertEquals(GuardLayout.GUARDED_MAX, define("GUARDED_MAX"));
