@@ -33,6 +33,8 @@ import jibril.bpf.BpfProgram;
 import jibril.bpf.BpfRuntime;
 import jibril.bpf.layout.Counter;
 import jibril.core.api.Daemon;
+import jibril.core.api.EventPublisher;
+import jibril.core.api.Query;
 import jibril.core.api.StatusSource;
 
 /**
@@ -45,6 +47,10 @@ import jibril.core.api.StatusSource;
  * <p>It waits for the {@code caches} configuration (jibril.config provides it, defaults included), so maps are
  * sized once; a later change of the sizes applies at the next start (pinned maps keep their size until
  * {@code bin/jibril cleanup}).
+ *
+ * <p>The last object, {@code guard}, watches the others: with it, {@link TaintGuard} reports any other process that
+ * writes into these maps, detaches these programs or holds these maps in a program of its own (status section
+ * {@code taint}, {@code tainted} events). Like files and net, it may fail to load without stopping the daemon.
  *
  * <p>The work runs on a thread of its own so that activation returns at once; a host that cannot run Jibril
  * stops the daemon with {@link Daemon#EXIT_UNAVAILABLE} and a message saying what is missing.
@@ -83,8 +89,12 @@ public class EbpfCore implements StatusSource {
         int task_flow() default 65_536;
     }
 
-    /** The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps). */
-    static final List<String> OBJECTS = List.of("tasks", "files", "net");
+    /**
+     * The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps; the guard
+     * last: it guards the ids of everything loaded before it).
+     */
+    static final List<String> OBJECTS = List.of("tasks", "files", "net", "guard");
+    static final String GUARD = "guard";
 
     @Reference(service = LoggerFactory.class)
     private Logger logger;
@@ -92,6 +102,16 @@ public class EbpfCore implements StatusSource {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Daemon daemon;
+
+    /** Where the taint guard's {@code tainted} events go (jibril.printers provides it). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher publisher;
+
+    /** Describes the process behind a taint (jibril.data provides it, and needs this component's objects). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Query query;
 
     private BundleContext context;
     private Caches caches;
@@ -104,6 +124,7 @@ public class EbpfCore implements StatusSource {
     private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long startMillis;
     private volatile long attachedAt;
+    private volatile TaintGuard taint;
 
     @Activate
     void activate(BundleContext context, Caches caches) {
@@ -156,6 +177,7 @@ public class EbpfCore implements StatusSource {
                     objects.add(object);
                 }
             }
+            armGuard(rt);
             attachedAt = System.currentTimeMillis();
             state = "attached";
             logger.info("eBPF programs attached in {} ms ({} objects, maps pinned under {})",
@@ -175,6 +197,38 @@ public class EbpfCore implements StatusSource {
         } catch (IllegalStateException e) {
             // The bundle stopped while we were starting.
             logger.debug("eBPF start abandoned: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Starts the taint guard over every loaded object (the guard's included, when it loaded) and registers it as the
+     * {@code taint} status section. It never stops the start: without its BPF object it still checks links and
+     * programs.
+     */
+    private void armGuard(BpfRuntime rt) {
+        List<BpfObject> loaded;
+        synchronized (objects) {
+            loaded = List.copyOf(objects);
+        }
+        BpfObject guard = loaded.stream().filter(o -> o.name().equals(GUARD)).findFirst().orElse(null);
+        TaintGuard t = new TaintGuard(rt, loaded, guard, failures.getOrDefault(GUARD, "not started"), logger,
+                () -> publisher, () -> query);
+        try {
+            t.arm();
+        } catch (RuntimeException e) {
+            logger.error("the guard of Jibril's eBPF state did not start: {}", String.valueOf(e));
+            try {
+                t.close();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        taint = t;
+        synchronized (objects) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(StatusSource.NAME, "taint");
+            registrations.add(context.registerService(StatusSource.class, t, props));
         }
     }
 
@@ -247,6 +301,10 @@ public class EbpfCore implements StatusSource {
     void deactivate() throws InterruptedException {
         starter.interrupt();
         starter.join(30_000);
+        TaintGuard t = taint;
+        if (t != null) {
+            t.close(); // before the links go: closing them is not tampering
+        }
         synchronized (objects) {
             for (ServiceRegistration<?> r : registrations) {
                 try {

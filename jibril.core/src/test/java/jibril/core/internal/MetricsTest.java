@@ -27,4 +27,20 @@ class MetricsTest {
                 jibril_printers_std_out_dropped 0
                 """, text);
     }
+
+    @Test
+    void taintIsAGaugeAndItsRecordsACounter() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("ready", true);
+        status.put("tainted", true);
+        status.put("taint", Map.of("records_total", 2L, "records", List.of(Map.of("pid", 7))));
+        assertEquals("""
+                # TYPE jibril_ready gauge
+                jibril_ready 1
+                # TYPE jibril_tainted gauge
+                jibril_tainted 1
+                # TYPE jibril_taint_records_total counter
+                jibril_taint_records_total 2
+                """, Metrics.prometheus(status));
+    }
 }
