@@ -380,7 +380,9 @@ struct dns_answer {
  *   guard_notices  ring buffer of struct notice              NOTICE_TAINT once per new taints key (a hint: userland
  *                  also sweeps taints on a cadence)
  * Frozen maps refuse every write through the bpf() syscall, from root too, for as long as they live; BPF programs
- * still write them.
+ * still write them. The daemon also freezes the maps of the other families that only their programs write
+ * (generations, counters, in-flight calls, caches, scratch: jibril.core's TaintGuard.KERNEL_ONLY); pinned ones stay
+ * frozen across restarts until the pins are removed. A write attempt on a frozen map is still a taint.
  */
 
 /* What a guarded id names. */

@@ -33,7 +33,8 @@ import com.google.gson.JsonParser;
  * metrics and as a critical {@code tainted} event naming the process. Three ways in: another process writes one of
  * its maps (bpftool rewrites a cursor with the value it already has), detaches one of its links (bpftool link
  * detach of a cgroup link: the only kind the kernel lets anyone detach), or loads a program that holds one of its
- * maps. Reading its maps (bpftool map dump) is not tampering.
+ * maps. A map that only its programs write is frozen: a write fails, and taints all the same. Reading its maps
+ * (bpftool map dump) is not tampering.
  */
 class TaintTest {
 
@@ -91,6 +92,18 @@ class TaintTest {
             assertEquals("bpftool", event.getAsJsonObject("process").get("comm").getAsString());
             assertTrue(event.get("note").getAsString().contains("map_update_elem"), event.toString());
             assertTrue(within < WITHIN_MILLIS, "taint reported after " + within + " ms");
+
+            // A map only its programs write is frozen: the write fails, and the attempt taints all the same.
+            JsonObject now = taint(jibril);
+            assertTrue(now.getAsJsonArray("frozen").toString().contains("exec_seq"), now.toString());
+            Process refused = new ProcessBuilder("bpftool", "map", "update", "pinned",
+                    jibril.pinRoot.resolve("exec_seq").toString(), "key", "0", "0", "0", "0", "value", "0", "0", "0",
+                    "0", "0", "0", "0", "0").redirectErrorStream(true).start();
+            String said = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(refused.waitFor() != 0, "bpftool wrote a frozen map: " + said);
+            JsonObject attempt = awaitRecord(jibril, r -> r.get("pid").getAsLong() == refused.pid());
+            assertEquals("exec_seq", attempt.get("object_name").getAsString(), attempt.toString());
+            assertEquals(0, attempt.get("succeeded").getAsLong(), attempt.toString());
 
             // 2. Another process detaches one of its links: net's egress accounting on the cgroup root.
             int egress = programId(jibril, "jibril_egress");

@@ -56,11 +56,21 @@ final class TaintGuard implements StatusSource, AutoCloseable {
     static final int PROGRAM_SCAN_EVERY = 5;
     /** Findings shown in the status report, newest last. */
     static final int STATUS_RECORDS = 32;
+    /** The guard's maps: its configuration, once written, and what only its programs write. */
     static final List<String> FROZEN = List.of("guard_config", "guarded", "taints", "guard_calls", "guard_counters");
+    /**
+     * Maps of the program families that only their BPF programs write (generations, counters, in-flight calls,
+     * caches, scratch space): frozen too, so that no process can change them through bpf(). Userland writes the
+     * others (the data layer deletes what it has read and keeps its cursors; procfs seeds tasks and strings). A
+     * pinned map stays frozen for as long as it lives, across restarts, until {@code bin/jibril cleanup}.
+     */
+    static final Set<String> KERNEL_ONLY = Set.of("exec_seq", "files_seq", "net_seq", "counters", "file_cache",
+            "file_pending", "net_calls", "scratch", "files_scratch", "net_scratch");
 
     private static final Event.Metadata METADATA = new Event.Metadata("tainted", "tainted", "tainted", "1.0",
             "Another process tampered with Jibril's own eBPF state: it wrote into or deleted from Jibril's maps, or"
-                    + " detached or replaced its programs. What Jibril reports from now on may be incomplete or forged.",
+                    + " detached or replaced its programs. What Jibril reports from now on may be incomplete or"
+                    + " forged.",
             "defense_evasion", "impair_defenses", "disable_or_modify_tools", "critical", "");
 
     private final BpfRuntime runtime;
@@ -151,6 +161,7 @@ final class TaintGuard implements StatusSource, AutoCloseable {
                 names.put(key(GuardLayout.KIND_LINK, info.id()), l.programName());
             }
         }
+        freezeKernelOnly();
         guarded.put("maps", ownMaps.size());
         guarded.put("programs", ownPrograms.size());
         guarded.put("links", links.size());
@@ -179,6 +190,25 @@ final class TaintGuard implements StatusSource, AutoCloseable {
         thread = new Thread(this::run, "jibril-taint-guard");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private void freezeKernelOnly() {
+        Set<String> done = new HashSet<>();
+        for (BpfObject o : objects) {
+            for (BpfMap m : o.maps()) {
+                if (!KERNEL_ONLY.contains(m.name()) || m.fd() < 0 || !done.add(m.name())) {
+                    continue;
+                }
+                try {
+                    if (!m.isFrozen()) {
+                        m.freeze();
+                    }
+                    frozen.add(m.name());
+                } catch (BpfException e) {
+                    logger.warn("cannot freeze map {}: {}", m.name(), e.getMessage());
+                }
+            }
+        }
     }
 
     private void run() {
@@ -310,8 +340,8 @@ final class TaintGuard implements StatusSource, AutoCloseable {
             f.view.put("maps", used);
             f.view.put("seen", Instant.now().toString());
             findings.put(k, f);
-            report(f, null, List.of(), "program " + p.name() + " (program " + p.id() + "), which is not Jibril's, uses Jibril's"
-                    + " maps " + used + " and can change them: Jibril's eBPF state is tainted");
+            report(f, null, List.of(), "program " + p.name() + " (program " + p.id() + "), which is not Jibril's,"
+                    + " uses Jibril's maps " + used + " and can change them: Jibril's eBPF state is tainted");
         }
     }
 
