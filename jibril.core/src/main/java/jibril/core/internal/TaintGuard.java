@@ -239,7 +239,7 @@ final class TaintGuard implements StatusSource, AutoCloseable {
         }
     }
 
-    /** One look at everything; package-private for tests. */
+    /** One look at everything: the guard's records and counters, the links, now and then the programs. */
     synchronized void sweep() {
         long epochOffset = System.currentTimeMillis() * 1_000_000L - BpfRuntime.bootTimeNanos();
         if (guard != null && state.equals("armed")) {
