@@ -99,9 +99,9 @@ public class EbpfCore implements StatusSource {
     @Reference(service = LoggerFactory.class)
     private Logger logger;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile Daemon daemon;
+    /** Why the start failed, with its exit code: a Daemon bound only afterwards must still end the process. */
+    private volatile Map.Entry<Integer, String> failed;
 
     /** Where the taint guard's {@code tainted} events go (jibril.printers provides it). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -282,9 +282,31 @@ public class EbpfCore implements StatusSource {
     private void fail(int code, String message) {
         state = "failed: " + message;
         logger.error(message);
+        failed = Map.entry(code, message);
         Daemon d = daemon;
         if (d != null) {
             d.exit(code, message);
+        }
+    }
+
+    /**
+     * The daemon (jibril.hold) may register after this component activated, and a start that fails at once (not
+     * root) fails before it is bound: the exit then happens here. Daemon.exit is idempotent, so the two paths may
+     * both call it.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setDaemon(Daemon d) {
+        daemon = d;
+        Map.Entry<Integer, String> f = failed;
+        if (f != null) {
+            d.exit(f.getKey(), f.getValue());
+        }
+    }
+
+    void unsetDaemon(Daemon d) {
+        if (daemon == d) {
+            daemon = null;
         }
     }
 
