@@ -10,6 +10,7 @@
 #define JIBRIL_COMMON_H
 
 #include "jibril.h"
+#include "keys.h"
 
 #define PATH_DEPTH 64
 /* Hides a value from clang so that the bounds mask after it is emitted where the verifier needs it. */
@@ -73,19 +74,6 @@ static __always_inline void count(__u32 which)
 	__u64 *v = bpf_map_lookup_elem(&counters, &which);
 	if (v)
 		*v += 1;
-}
-
-/* splitmix64 finaliser: userland computes the same (jibril.bpf.layout.Keys). */
-static __always_inline __u64 mix64(__u64 z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static __always_inline __u64 task_key_of(__u32 tgid, __u64 start_boottime)
-{
-	return mix64(((__u64)tgid << 40) ^ (start_boottime / NSEC_PER_TICK));
 }
 
 /* The key of t's process: its thread group leader's start time, as /proc/<tgid>/stat shows it (a thread, e.g.

@@ -14,7 +14,7 @@
 #define NSEC_PER_TICK 10000000ULL
 
 /* Notice kinds: a notice only says "this key is new or changed"; the fact itself lives in a map.
- * Ranges per program family: tasks 1-15, files 16-31, network 32-47. */
+ * Ranges per program family: tasks 1-15, files 16-31, network 32-47, guard 48-63. */
 enum notice_kind {
 	NOTICE_EXEC = 1,
 	NOTICE_EXIT = 2,
@@ -354,5 +354,99 @@ struct dns_answer {
 };
 
 /* (end of network section) */
+
+/* ======================================================================================================
+ * Guard (guard.bpf.c): other processes tampering with Jibril's own eBPF state. Owned by the guard family.
+ * ====================================================================================================== */
+
+/*
+ * The guard watches every bpf() call on the host (tracepoints syscalls/sys_enter_bpf and sys_exit_bpf) whose
+ * command writes a map or detaches a program: BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM,
+ * BPF_MAP_LOOKUP_AND_DELETE_ELEM, BPF_MAP_FREEZE, the update/delete/lookup-and-delete batches, BPF_PROG_DETACH,
+ * BPF_LINK_UPDATE and BPF_LINK_DETACH. It resolves the call's fd through the caller's file table to the map,
+ * program or link (a file of the anonymous inode file system named "bpf-map", "bpf-prog", "bpf_link" or
+ * "bpf-link": this kernel has neither the bpf_*_fops symbols in kallsyms nor global variables in its BTF, so the
+ * f_op cannot be compared), and when that object is one of Jibril's (its id is in `guarded`) and the caller is not
+ * the daemon (its tgid is in `guard_config`), records a taint. Reads (lookups, dumps, info) are never recorded.
+ *
+ * Maps of the guard family, not pinned (they belong to one run of the daemon):
+ *   guard_config   array[1] struct guard_config            written once by the daemon, then frozen
+ *   guarded        hash struct guard_key -> __u32 (unused)  Jibril's map, program and link ids; filled, then frozen
+ *   taints         hash struct taint_key -> struct taint    one entry per (process, command, object); frozen while
+ *                  still empty, so that only this program writes it and no one can erase a record
+ *   guard_calls    LRU hash pid_tgid -> struct guard_call    another process's write or detach call between its enter
+ *                  and its exit (internal to guard.bpf.c); frozen
+ *   guard_counters per-CPU array[GUARD_CNT_MAX] __u64        enum guard_counter; frozen
+ *   guard_notices  ring buffer of struct notice              NOTICE_TAINT once per new taints key (a hint: userland
+ *                  also sweeps taints on a cadence)
+ * Frozen maps refuse every write through the bpf() syscall, from root too, for as long as they live; BPF programs
+ * still write them. The daemon also freezes the maps of the other families that only their programs write
+ * (generations, counters, in-flight calls, caches, scratch: jibril.core's TaintGuard.KERNEL_ONLY); pinned ones stay
+ * frozen across restarts until the pins are removed. A write attempt on a frozen map is still a taint.
+ */
+
+/* What a guarded id names. */
+enum guard_kind {
+	GUARD_MAP = 1,
+	GUARD_PROG = 2,
+	GUARD_LINK = 3,
+};
+
+/* Counters of the guard family (guard_counters slots). */
+enum guard_counter {
+	GUARD_CNT_CALLS = 0,        /* bpf() calls with a write or detach command, by anyone, on anything */
+	GUARD_CNT_TAINTS = 1,       /* of those, calls by another process on one of Jibril's objects */
+	GUARD_CNT_TAINTS_FULL = 2,  /* a taint that the taints map had no room for: counted here only */
+	GUARD_CNT_NOTICE_LOST = 3,  /* guard_notices full: the sweep finds the record later */
+	GUARD_CNT_UNREADABLE = 4,   /* another process's call whose descriptor could be read neither at entry nor exit */
+	GUARD_CNT_MAX = 8,
+};
+
+/* Notice kinds of the guard family (48-63), in struct notice: pid = tgid of the caller, key = the object's id,
+ * seq = (kind << 32) | bpf command; the record itself is taints[{pid, cmd, kind, id}]. */
+enum guard_notice_kind {
+	NOTICE_TAINT = 48,
+};
+
+/* guarded map key. */
+struct guard_key {
+	__u32 kind; /* enum guard_kind */
+	__u32 id;   /* the kernel's map, program or link id */
+};
+
+/* guard_config[0]. */
+struct guard_config {
+	__u32 daemon_tgid; /* calls of this process are Jibril's own (the data layer deletes, cursors): never taints */
+	__u32 flags;       /* none yet */
+};
+
+/* taints map key: who did what to which object. */
+struct taint_key {
+	__u32 tgid; /* the calling process */
+	__u32 cmd;  /* enum bpf_cmd */
+	__u32 kind; /* enum guard_kind of the target */
+	__u32 id;   /* the target's id */
+};
+
+/* taints map value; repeats of the same call update it in place. */
+struct taint {
+	__u64 first_ns;   /* first call, CLOCK_BOOTTIME ns */
+	__u64 last_ns;    /* last call */
+	__u64 count;      /* calls */
+	__u64 succeeded;  /* calls the kernel carried out (returned >= 0) */
+	__u64 task_key;   /* tasks key of the calling process (jibril_mix of tgid and start time) */
+	__s32 last_result; /* what the last call returned: 0 or more, or -errno (e.g. -EPERM on a frozen map) */
+	__u32 tid;        /* the thread that made the last call */
+	__u32 uid;
+	__u32 flags;      /* TAINT_NOTICED */
+	char comm[COMM_LEN];
+};
+
+#define TAINT_NOTICED 1u
+/* Entries of the taints map: distinct (process, command, object) triples kept with their details. */
+#define TAINTS_MAX 4096
+/* Entries of the guarded map: Jibril's maps, programs and links. */
+#define GUARDED_MAX 1024
+
 
 #endif

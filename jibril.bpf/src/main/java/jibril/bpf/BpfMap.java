@@ -194,6 +194,44 @@ public final class BpfMap implements AutoCloseable {
 	}
 
 	/**
+	 * The kernel's id of the map, as {@code bpftool map show} lists it.
+	 *
+	 * @return the id
+	 * @throws BpfException when the kernel does not answer
+	 * @throws IllegalStateException before the object is loaded or after close
+	 */
+	public synchronized int id() {
+		return MapInfo.of(liveFd()).id();
+	}
+
+	/**
+	 * Freezes the map (BPF_MAP_FREEZE): from now on no process, root included, can change it through the bpf()
+	 * system call, for as long as the map lives; BPF programs still read and write it. Not reversible.
+	 *
+	 * @throws BpfException EBUSY when the map is frozen already or mapped writable, EPERM when this fd cannot write
+	 */
+	public synchronized void freeze() {
+		int rc = bpf.bpf_map_freeze(liveFd());
+		if (rc < 0) {
+			throw Errno.error("cannot freeze map '" + name + "'", Errno.of(rc));
+		}
+	}
+
+	/**
+	 * Whether the map is frozen (the {@code frozen} line of the fd's /proc/self/fdinfo entry).
+	 *
+	 * @return true when frozen
+	 */
+	public synchronized boolean isFrozen() {
+		try {
+			return Files.readAllLines(Path.of("/proc/self/fdinfo/" + liveFd())).stream()
+					.anyMatch(l -> l.startsWith("frozen:") && l.substring(7).strip().equals("1"));
+		} catch (IOException e) {
+			throw new BpfException("cannot read the fdinfo of map '" + name + "': " + e, Errno.EIO, e);
+		}
+	}
+
+	/**
 	 * Where the map is (or, for object maps declared with LIBBPF_PIN_BY_NAME, will be at load) pinned.
 	 *
 	 * @return the pin path, or null

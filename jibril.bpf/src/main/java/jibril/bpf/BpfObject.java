@@ -116,6 +116,15 @@ public final class BpfObject implements AutoCloseable {
 	}
 
 	/**
+	 * The links created through this object that are still open, in the order they were made.
+	 *
+	 * @return an immutable list
+	 */
+	public synchronized List<BpfLink> links() {
+		return links.stream().filter(l -> !l.isClosed()).toList();
+	}
+
+	/**
 	 * Whether {@link #load()} succeeded.
 	 *
 	 * @return true once loaded

@@ -53,6 +53,12 @@ public final class BpfRuntime implements AutoCloseable {
 	private static final int CREATE_OPTS_MAP_FLAGS = 28;
 	private static final int BPF_F_NO_PREALLOC = 1;
 	private static final int MAX_CAPTURED_WARNINGS = 64;
+	/** struct bpf_prog_info up to and including name, and the offsets read from it. */
+	private static final int PROG_INFO_SIZE = 80;
+	private static final int PROG_INFO_NR_MAP_IDS = 52;
+	private static final int PROG_INFO_MAP_IDS = 56;
+	private static final int PROG_INFO_NAME = 64;
+	private static final int PROG_MAP_IDS = 64;
 
 	private final BpfLog log;
 	private final LibBpf bpf;
@@ -326,6 +332,83 @@ public final class BpfRuntime implements AutoCloseable {
 			throw Errno.error("cannot read the number of possible CPUs", -n);
 		}
 		return n;
+	}
+
+	/**
+	 * Every BPF program loaded in the kernel now, by anyone, with the maps it uses (BPF_PROG_GET_NEXT_ID, then the
+	 * info of each). Programs unloaded during the walk are left out.
+	 *
+	 * @return the programs, by increasing id
+	 * @throws BpfException when the kernel refuses the walk (EPERM without CAP_SYS_ADMIN)
+	 */
+	public static List<LoadedProgram> loadedPrograms() {
+		LibBpf bpf = Libs.bpf();
+		List<LoadedProgram> out = new ArrayList<>();
+		try (Memory next = new Memory(4); Memory info = new Memory(PROG_INFO_SIZE); Memory len = new Memory(4)) {
+			Memory ids = new Memory(4L * PROG_MAP_IDS);
+			try {
+				int id = 0;
+				while (true) {
+					int rc = bpf.bpf_prog_get_next_id(id, next);
+					if (rc == -Errno.ENOENT) {
+						return out;
+					}
+					if (rc < 0) {
+						throw Errno.error("cannot list the BPF programs of this host", Errno.of(rc));
+					}
+					id = next.getInt(0);
+					int fd = bpf.bpf_prog_get_fd_by_id(id);
+					if (fd < 0) {
+						continue; // unloaded meanwhile
+					}
+					try {
+						int n = PROG_MAP_IDS;
+						while (true) {
+							info.clear();
+							info.setInt(PROG_INFO_NR_MAP_IDS, n);
+							info.setLong(PROG_INFO_MAP_IDS, Pointer.nativeValue(ids));
+							len.setInt(0, PROG_INFO_SIZE);
+							rc = bpf.bpf_obj_get_info_by_fd(fd, info, len);
+							if (rc < 0) {
+								break;
+							}
+							int used = info.getInt(PROG_INFO_NR_MAP_IDS);
+							if (used <= n) {
+								List<Integer> maps = new ArrayList<>(used);
+								for (int i = 0; i < used; i++) {
+									maps.add(ids.getInt(4L * i));
+								}
+								byte[] name = info.getByteArray(PROG_INFO_NAME, 16);
+								int l = 0;
+								while (l < name.length && name[l] != 0) {
+									l++;
+								}
+								out.add(new LoadedProgram(info.getInt(4),
+										new String(name, 0, l, StandardCharsets.UTF_8), List.copyOf(maps)));
+								break;
+							}
+							n = used;
+							ids.close();
+							ids = new Memory(4L * n);
+						}
+					} finally {
+						Libs.c().close(fd);
+					}
+				}
+			} finally {
+				ids.close();
+			}
+		}
+	}
+
+	/**
+	 * A program loaded in the kernel, as {@link #loadedPrograms()} lists it.
+	 *
+	 * @param id the program's id
+	 * @param name its name (at most 15 characters)
+	 * @param mapIds the ids of the maps it uses
+	 */
+	public record LoadedProgram(int id, String name, List<Integer> mapIds) {
 	}
 
 	/**

@@ -372,20 +372,7 @@ class FilesProgramTest {
 	}
 
 	private Path compileHelper() throws Exception {
-		Path src = Path.of("src/test/c/file_actions.c").toAbsolutePath();
-		assertTrue(Files.exists(src), src.toString());
-		Path out = tmp.resolve("file_actions");
-		String cc = null;
-		for (String candidate : List.of("cc", "gcc", "clang")) {
-			for (String dir : List.of("/usr/bin", "/usr/local/bin", "/bin")) {
-				if (cc == null && Files.isExecutable(Path.of(dir, candidate))) {
-					cc = dir + "/" + candidate;
-				}
-			}
-		}
-		assertNotNull(cc, "a C compiler (cc, gcc or clang) is needed to build the test helper " + src);
-		KernelSupport.run(cc, "-O2", "-Wall", "-o", out.toString(), src.toString());
-		return out;
+		return KernelSupport.compileHelper("file_actions", tmp);
 	}
 
 	private int runHelper(Path helper, String... args) throws Exception {

@@ -1,6 +1,8 @@
 package jibril.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -75,6 +77,24 @@ final class KernelSupport {
 			}
 		}
 		return "bpftool";
+	}
+
+	/** Compiles the test helper src/test/c/NAME.c with the host's C compiler into DIR/NAME and returns its path. */
+	static Path compileHelper(String name, Path dir) throws IOException, InterruptedException {
+		Path src = Path.of("src/test/c/" + name + ".c").toAbsolutePath();
+		assertTrue(Files.exists(src), src.toString());
+		Path out = dir.resolve(name);
+		String cc = null;
+		for (String candidate : List.of("cc", "gcc", "clang")) {
+			for (String d : List.of("/usr/bin", "/usr/local/bin", "/bin")) {
+				if (cc == null && Files.isExecutable(Path.of(d, candidate))) {
+					cc = d + "/" + candidate;
+				}
+			}
+		}
+		assertNotNull(cc, "a C compiler (cc, gcc or clang) is needed to build the test helper " + src);
+		run(cc, "-O2", "-Wall", "-o", out.toString(), src.toString());
+		return out;
 	}
 
 	/** Field 22 of /proc/[pid]/stat: the start time in USER_HZ ticks since boot. */

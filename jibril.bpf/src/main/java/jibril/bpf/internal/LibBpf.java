@@ -102,6 +102,12 @@ public interface LibBpf extends Library {
 
 	int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
 
+	int bpf_map_freeze(int fd);
+
+	int bpf_prog_get_next_id(int startId, Pointer nextId);
+
+	int bpf_prog_get_fd_by_id(int id);
+
 	int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values, Pointer count,
 			Pointer opts);
 

@@ -7,7 +7,8 @@ import java.nio.ByteOrder;
  * {@code struct notice}: one record of the notices ring buffer. A notice only says that a key is new or changed;
  * the fact itself is in a map: the tasks map for the task kinds (1-15), the task_file map for the files kinds
  * (16-31), whose notices carry the task key in {@code key} and the file key in {@code seq}, the network maps for
- * the kinds 32-47, whose notices reuse the fields as each KIND_ constant says.
+ * the kinds 32-47, whose notices reuse the fields as each KIND_ constant says; the guard's kind 48 travels on a ring
+ * buffer of its own.
  */
 public final class NoticeLayout {
 
@@ -48,6 +49,11 @@ public final class NoticeLayout {
 	public static final int KIND_TASK_FLOW = 33;
 	/** NOTICE_DNS: a new dns_answers entry. key: its key; seq: the flow key of the receiving flow; pid: 0. */
 	public static final int KIND_DNS = 34;
+	/**
+	 * NOTICE_TAINT, on the guard's own ring buffer (guard_notices): a new taints record. pid: the calling process;
+	 * key: the target's id; seq: (guard kind &lt;&lt; 32) | bpf command.
+	 */
+	public static final int KIND_TAINT = 48;
 
 	/**
 	 * Decodes a notice; the same as {@link Notice#decode(ByteBuffer)}.

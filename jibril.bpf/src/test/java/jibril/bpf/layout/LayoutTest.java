@@ -33,6 +33,7 @@ class LayoutTest {
 	private static final Path OBJECT = Path.of("target/classes/jibril/bpf/obj/tasks.bpf.o");
 	private static final Path NET_OBJECT = Path.of("target/classes/jibril/bpf/obj/net.bpf.o");
 	private static final Path FILES_OBJECT = Path.of("target/classes/jibril/bpf/obj/files.bpf.o");
+	private static final Path GUARD_OBJECT = Path.of("target/classes/jibril/bpf/obj/guard.bpf.o");
 	private static final Path HEADER = Path.of("src/main/bpf/jibril.h");
 	private static final Pattern STRUCT = Pattern.compile("^\\[\\d+\\] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
 	private static final Pattern MEMBER = Pattern.compile("^\\s+'([^']*)' type_id=\\d+ bits_offset=(\\d+)( bitfield_size=\\d+)?$");
@@ -43,6 +44,8 @@ class LayoutTest {
 	private static Map<String, Map<String, Integer>> netBtf;
 	/** The same for files.bpf.o. */
 	private static Map<String, Map<String, Integer>> filesBtf;
+	/** The same for guard.bpf.o. */
+	private static Map<String, Map<String, Integer>> guardBtf;
 	private static String header;
 
 	@BeforeAll
@@ -50,6 +53,7 @@ class LayoutTest {
 		btf = structs(OBJECT);
 		netBtf = structs(NET_OBJECT);
 		filesBtf = structs(FILES_OBJECT);
+		guardBtf = structs(GUARD_OBJECT);
 		header = Files.readString(HEADER);
 	}
 
@@ -126,6 +130,56 @@ class LayoutTest {
 	@Test
 	void taskFileKeyMatchesBtf() throws Exception {
 		assertMirrors(filesBtf, FILES_OBJECT, "task_file_key", TaskFileLayout.Key.class);
+	}
+
+	@Test
+	void guardStructsMatchBtf() throws Exception {
+		assertMirrors(guardBtf, GUARD_OBJECT, "guard_key", GuardLayout.Key.class);
+		assertMirrors(guardBtf, GUARD_OBJECT, "guard_config", GuardLayout.Config.class);
+		assertMirrors(guardBtf, GUARD_OBJECT, "taint_key", TaintLayout.Key.class);
+		assertMirrors(guardBtf, GUARD_OBJECT, "taint", TaintLayout.class);
+	}
+
+	@Test
+	void guardConstantsMatchTheHeader() throws Exception {
+		assertEquals(GuardLayout.KIND_MAP, enumerator("GUARD_MAP"));
+		assertEquals(GuardLayout.KIND_PROG, enumerator("GUARD_PROG"));
+		assertEquals(GuardLayout.KIND_LINK, enumerator("GUARD_LINK"));
+		assertEquals(GuardLayout.CNT_CALLS, enumerator("GUARD_CNT_CALLS"));
+		assertEquals(GuardLayout.CNT_TAINTS, enumerator("GUARD_CNT_TAINTS"));
+		assertEquals(GuardLayout.CNT_TAINTS_FULL, enumerator("GUARD_CNT_TAINTS_FULL"));
+		assertEquals(GuardLayout.CNT_NOTICE_LOST, enumerator("GUARD_CNT_NOTICE_LOST"));
+		assertEquals(GuardLayout.CNT_UNREADABLE, enumerator("GUARD_CNT_UNREADABLE"));
+		assertEquals(GuardLayout.CNT_SLOTS, enumerator("GUARD_CNT_MAX"));
+		assertEquals(GuardLayout.TAINTS_MAX, define("TAINTS_MAX"));
+		assertEquals(GuardLayout.GUARDED_MAX, define("GUARDED_MAX"));
+		assertEquals(TaintLayout.FLAG_NOTICED, define("TAINT_NOTICED"));
+		assertEquals(NoticeLayout.KIND_TAINT, enumerator("NOTICE_TAINT"));
+		// Every command the guard's switch records has a name, and only those.
+		String guard = Files.readString(Path.of("src/main/bpf/guard.bpf.c"));
+		int from = guard.indexOf("switch (cmd)");
+		String body = guard.substring(from, guard.indexOf("default:", from));
+		Matcher m = Pattern.compile("case (BPF_\\w+):").matcher(body);
+		Map<String, String> recorded = new TreeMap<>();
+		while (m.find()) {
+			recorded.put(m.group(1).substring(4).toLowerCase(Locale.ROOT), m.group(1));
+		}
+		assertEquals(new TreeMap<>(GuardLayout.COMMANDS.values().stream().collect(
+				java.util.stream.Collectors.toMap(n -> n, n -> "BPF_" + n.toUpperCase(Locale.ROOT)))), recorded);
+		ByteBuffer k = ByteBuffer.allocate(TaintLayout.Key.SIZE).order(ByteOrder.nativeOrder());
+		k.putInt(TaintLayout.Key.OFF_TGID, 42).putInt(TaintLayout.Key.OFF_CMD, 2)
+				.putInt(TaintLayout.Key.OFF_KIND, GuardLayout.KIND_MAP).putInt(TaintLayout.Key.OFF_ID, 7);
+		ByteBuffer v = ByteBuffer.allocate(TaintLayout.SIZE).order(ByteOrder.nativeOrder());
+		v.putLong(TaintLayout.OFF_FIRST_NS, 1).putLong(TaintLayout.OFF_LAST_NS, 2).putLong(TaintLayout.OFF_COUNT, 3)
+				.putLong(TaintLayout.OFF_SUCCEEDED, 1).putLong(TaintLayout.OFF_TASK_KEY, -5)
+				.putInt(TaintLayout.OFF_LAST_RESULT, -1).putInt(TaintLayout.OFF_TID, 43).putInt(TaintLayout.OFF_UID, 0)
+				.putInt(TaintLayout.OFF_FLAGS, TaintLayout.FLAG_NOTICED)
+				.put(TaintLayout.OFF_COMM, "bpftool\0x".getBytes(StandardCharsets.US_ASCII));
+		TaintLayout.Taint t = TaintLayout.Taint.decode(k, v);
+		assertEquals(new TaintLayout.Taint(42, 2, GuardLayout.KIND_MAP, 7, 1, 2, 3, 1, -5, -1, 43, 0,
+				TaintLayout.FLAG_NOTICED, "bpftool"), t);
+		assertEquals("map_update_elem", t.command());
+		assertEquals("map", t.kindName());
 	}
 
 	@Test

@@ -34,6 +34,8 @@ import jibril.bpf.BpfProgram;
 import jibril.bpf.BpfRuntime;
 import jibril.bpf.layout.Counter;
 import jibril.core.api.Daemon;
+import jibril.core.api.EventPublisher;
+import jibril.core.api.Query;
 import jibril.core.api.StatusSource;
 
 /**
@@ -46,6 +48,10 @@ import jibril.core.api.StatusSource;
  * <p>It waits for the {@code caches} configuration (jibril.config provides it, defaults included), so maps are
  * sized once; a later change of the sizes applies at the next start (pinned maps keep their size until
  * {@code bin/jibril cleanup}).
+ *
+ * <p>The last object, {@code guard}, watches the others: with it, {@link TaintGuard} reports any other process that
+ * writes into these maps, detaches these programs or holds these maps in a program of its own (status section
+ * {@code taint}, {@code tainted} events). Like files and net, it may fail to load without stopping the daemon.
  *
  * <p>The work runs on a thread of its own so that activation returns at once; a host that cannot run Jibril
  * stops the daemon with {@link Daemon#EXIT_UNAVAILABLE} and a message saying what is missing.
@@ -84,8 +90,12 @@ public class EbpfCore implements StatusSource {
         int task_flow() default 65_536;
     }
 
-    /** The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps). */
-    static final List<String> OBJECTS = List.of("tasks", "files", "net");
+    /**
+     * The BPF objects this core loads, in order (tasks first: the others adopt processes into its maps; the guard
+     * last: it guards the ids of everything loaded before it).
+     */
+    static final List<String> OBJECTS = List.of("tasks", "files", "net", "guard");
+    static final String GUARD = "guard";
 
     @Reference(service = LoggerFactory.class)
     private Logger logger;
@@ -120,6 +130,16 @@ public class EbpfCore implements StatusSource {
         }
     }
 
+    /** Where the taint guard's {@code tainted} events go (jibril.printers provides it). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher publisher;
+
+    /** Describes the process behind a taint (jibril.data provides it, and needs this component's objects). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Query query;
+
     private BundleContext context;
     private Caches caches;
     private Path pinRoot;
@@ -131,6 +151,7 @@ public class EbpfCore implements StatusSource {
     private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long startMillis;
     private volatile long attachedAt;
+    private volatile TaintGuard taint;
 
     /** How old the map entry counts may get before a status request has them counted again. */
     static final long ENTRIES_REFRESH_MS = 30_000;
@@ -192,6 +213,7 @@ public class EbpfCore implements StatusSource {
                     objects.add(object);
                 }
             }
+            armGuard(rt);
             attachedAt = System.currentTimeMillis();
             state = "attached";
             logger.info("eBPF programs attached in {} ms ({} objects, maps pinned under {})",
@@ -211,6 +233,38 @@ public class EbpfCore implements StatusSource {
         } catch (IllegalStateException e) {
             // The bundle stopped while we were starting.
             logger.debug("eBPF start abandoned: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Starts the taint guard over every loaded object (the guard's included, when it loaded) and registers it as the
+     * {@code taint} status section. It never stops the start: without its BPF object it still checks links and
+     * programs.
+     */
+    private void armGuard(BpfRuntime rt) {
+        List<BpfObject> loaded;
+        synchronized (objects) {
+            loaded = List.copyOf(objects);
+        }
+        BpfObject guard = loaded.stream().filter(o -> o.name().equals(GUARD)).findFirst().orElse(null);
+        TaintGuard t = new TaintGuard(rt, loaded, guard, failures.getOrDefault(GUARD, "not started"), logger,
+                () -> publisher, () -> query);
+        try {
+            t.arm();
+        } catch (RuntimeException e) {
+            logger.error("the guard of Jibril's eBPF state did not start: {}", String.valueOf(e));
+            try {
+                t.close();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        taint = t;
+        synchronized (objects) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(StatusSource.NAME, "taint");
+            registrations.add(context.registerService(StatusSource.class, t, props));
         }
     }
 
@@ -283,6 +337,10 @@ public class EbpfCore implements StatusSource {
         closing = true;
         starter.interrupt();
         starter.join(30_000);
+        TaintGuard t = taint;
+        if (t != null) {
+            t.close(); // before the links go: closing them is not tampering
+        }
         Thread c = counter;
         if (c != null) {
             // A walk in progress must end before the maps are closed under it.

@@ -51,6 +51,7 @@ final class Metrics {
         Map<String, Object> rest = copy(status);
         Exposition x = new Exposition();
         daemon(rest, x);
+        taint(rest, x);
         ebpf(map(rest, "ebpf"), x);
         data(map(rest, "data"), x);
         events(rest, x);
@@ -74,6 +75,21 @@ final class Metrics {
             Exposition.Family f = x.gauge("jibril_bundles", "OSGi bundles installed, by state.");
             f.add(active, "state", "active");
             f.add(total.longValue() - active.longValue(), "state", "not_active");
+        }
+    }
+
+    /** Tampering with the daemon's eBPF state (the taint guard): whether it happened, and its records. */
+    private static void taint(Map<String, Object> s, Exposition x) {
+        Object tainted = s.remove("tainted");
+        if (tainted instanceof Boolean b) {
+            x.gauge("jibril_tainted", "1 once another process wrote, deleted or detached Jibril's eBPF state, else 0.")
+                    .add(b ? 1 : 0);
+        }
+        Map<String, Object> t = map(s, "taint");
+        if (t != null) {
+            x.counter("jibril_taint_records_total", "Tampering records (process, command, object) seen so far.")
+                    .add(take(t, "records_total"));
+            t.remove("records");
         }
     }
 

@@ -23,6 +23,9 @@ import jibril.core.api.StatusSource;
 @Component(service = StatusReport.class, property = { "osgi.command.scope=jibril", "osgi.command.function=status" })
 public class StatusReport {
 
+    /** The section of the taint guard, whose verdict the report repeats at its top. */
+    static final String TAINT = "taint";
+
     private final Map<StatusSource, String> sources = new ConcurrentHashMap<>();
     private BundleContext context;
     private final long startedAt = System.currentTimeMillis();
@@ -41,17 +44,26 @@ public class StatusReport {
         sources.remove(source);
     }
 
-    /** Gogo: {@code jibril:status}, the whole state as nested maps. */
+    /**
+     * Gogo: {@code jibril:status}, the whole state as nested maps. {@code tainted} (also the metric
+     * {@code jibril_tainted}) says whether another process tampered with the daemon's eBPF state during this run;
+     * the {@code taint} section says how.
+     */
     public Map<String, Object> status() {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("ready", ready());
+        report.put("tainted", false);
         report.put("uptime_s", (System.currentTimeMillis() - startedAt) / 1000);
         report.put("bundles", bundles());
         List<Map.Entry<StatusSource, String>> entries = new ArrayList<>(sources.entrySet());
         entries.sort(Map.Entry.comparingByValue());
         for (Map.Entry<StatusSource, String> e : entries) {
             try {
-                report.put(e.getValue(), e.getKey().status());
+                Map<String, Object> section = e.getKey().status();
+                report.put(e.getValue(), section);
+                if (e.getValue().equals(TAINT) && Boolean.TRUE.equals(section.get("tainted"))) {
+                    report.put("tainted", true);
+                }
             } catch (RuntimeException ex) {
                 report.put(e.getValue(), Map.of("error", String.valueOf(ex)));
             }

@@ -364,4 +364,16 @@ class MetricsTest {
                 return Double.parseDouble(s);
         }
     }
+
+    @Test
+    void taintIsAGaugeAndItsRecordsACounter() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("ready", true);
+        status.put("tainted", true);
+        status.put("taint", new LinkedHashMap<>(Map.of("records_total", 2L, "records", List.of(Map.of("pid", 7)))));
+        String text = Metrics.prometheus(status);
+        assertTrue(text.contains("# TYPE jibril_tainted gauge\njibril_tainted 1\n"), text);
+        assertTrue(text.contains("# TYPE jibril_taint_records_total counter\njibril_taint_records_total 2\n"), text);
+        parse(text); // well-formed
+    }
 }
