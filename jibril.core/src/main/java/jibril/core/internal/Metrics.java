@@ -282,9 +282,11 @@ final class Metrics {
             events.add(take(p, "dropped"), "printer", name, "outcome", "dropped");
             events.add(take(p, "failed"), "printer", name, "outcome", "failed");
             depth.add(take(p, "queued"), "printer", name);
-            spooled.add(take(p, "spool_events"), "printer", name);
+            // the http printer's own figures: spooled, spool_bytes, lost, delivered
+            spooled.add(first(take(p, "spool_events"), take(p, "spooled")), "printer", name);
             spoolBytes.add(take(p, "spool_bytes"), "printer", name);
-            spoolLost.add(take(p, "spool_lost"), "printer", name);
+            spoolLost.add(first(take(p, "spool_lost"), take(p, "lost")), "printer", name);
+            events.add(take(p, "delivered"), "printer", name, "outcome", "delivered");
         }
     }
 
@@ -354,6 +356,10 @@ final class Metrics {
             return b ? 1 : 0;
         }
         return null;
+    }
+
+    private static Number first(Number a, Number b) {
+        return a != null ? a : b;
     }
 
     private static Map<String, Object> map(Map<String, Object> m, String key) {
