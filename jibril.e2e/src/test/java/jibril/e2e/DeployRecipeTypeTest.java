@@ -29,15 +29,7 @@ class DeployRecipeTypeTest {
                       importance: medium
                       words: [--insecure]
                     """);
-            Files.writeString(jibril.config, """
-                    run-time:
-                      log-level: info
-                      health-port: %d
-                    config:
-                      plugin: [jibril:hold, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=200"]
-                      printer: [jibril:printers:stdout]
-                      event: []
-                    """.formatted(jibril.healthPort, recipes));
+            jibril.writeRecipesConfig(recipes, 200);
             jibril.start();
             assertTrue(jibril.awaitReady(90_000), jibril.log());
             assertTrue(JibrilProcess.waitFor(20_000, () -> recipes(jibril).contains("0 active, 0 disabled, 1 waiting")),

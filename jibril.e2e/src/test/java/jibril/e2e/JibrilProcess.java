@@ -62,6 +62,22 @@ final class JibrilProcess implements AutoCloseable {
                 """.formatted(healthPort) + extra);
     }
 
+    /**
+     * Writes a config.yaml for recipe tests: the detection engine with only the recipes of {@code recipes} (no
+     * built-in library), checked every {@code intervalMs}, detections to stdout, no exec events.
+     */
+    void writeRecipesConfig(Path recipes, int intervalMs) throws IOException {
+        Files.writeString(config, """
+                run-time:
+                  log-level: info
+                  health-port: %d
+                config:
+                  plugin: [jibril:hold, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=%d"]
+                  printer: [jibril:printers:stdout]
+                  event: []
+                """.formatted(healthPort, recipes, intervalMs));
+    }
+
     Map<String, String> env() {
         return Map.of("JIBRIL_SOCKET", socket.toString(), "JIBRIL_PIN_ROOT", pinRoot.toString(),
                 "JIBRIL_CACHE", dir.resolve("cache").toString(),

@@ -33,15 +33,7 @@ class RecipeErrorsTest {
             Path recipes = Files.createDirectories(scratch.resolve("recipes"));
             Path good = recipes.resolve("good.yaml");
             Files.writeString(good, GOOD.formatted("a"));
-            Files.writeString(jibril.config, """
-                    run-time:
-                      log-level: info
-                      health-port: %d
-                    config:
-                      plugin: [jibril:hold, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=100"]
-                      printer: [jibril:printers:stdout]
-                      event: []
-                    """.formatted(jibril.healthPort, recipes));
+            jibril.writeRecipesConfig(recipes, 100);
             jibril.start();
             assertTrue(jibril.awaitReady(90_000), jibril.log());
 

@@ -35,15 +35,7 @@ class ReloadUnderLoadTest {
             Path recipes = Files.createDirectories(scratch.resolve("recipes"));
             Path file = recipes.resolve("swap.yaml");
             write(file, 0);
-            Files.writeString(jibril.config, """
-                    run-time:
-                      log-level: info
-                      health-port: %d
-                    config:
-                      plugin: [jibril:hold, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=50"]
-                      printer: [jibril:printers:stdout]
-                      event: []
-                    """.formatted(jibril.healthPort, recipes));
+            jibril.writeRecipesConfig(recipes, 50);
             jibril.start();
             assertTrue(jibril.awaitReady(90_000), jibril.log());
             assertTrue(JibrilProcess.waitFor(30_000, () -> status(jibril).contains("recipes_active=1")),
