@@ -55,7 +55,7 @@ class RestartUnderLoadTest {
             Set<String> lost = new HashSet<>(before);
             lost.removeAll(found);
             assertTrue(lost.isEmpty(), lost.size() + " of " + before.size() + " executions before the stop are lost: "
-                    + lost);
+                    + lost + "\nstatus: " + jibril.shell("jibril:status").output() + "\nlog:\n" + jibril.log());
             assertEquals(0, jibril.stop());
         }
     }
