@@ -956,9 +956,4 @@ public class Engine implements ObservationListener, StatusSource {
         sb.append("  reactions: ").append(d.reactions().size()).append('\n');
         return sb.toString();
     }
-
-    /** For tests in this package: the names of the active recipes. */
-    List<String> activeNames() {
-        return active.stream().map(r -> r.def.name()).toList();
-    }
 }
