@@ -270,7 +270,11 @@ public class DataLayer implements Query, StatusSource {
                     net.sweep(this::tellFlow, this::tellDomain, wantFlows);
                     lastNetSweepMs = now;
                 }
-                if (now - lastReclaimMs >= RECLAIM_MS || now - lastReclaimMs >= 1_000 && mapsRanFull()) {
+                boolean look = now - lastFullCheckMs >= 1_000; // the counters are read once a second, not per notice
+                if (look) {
+                    lastFullCheckMs = now;
+                }
+                if (now - lastReclaimMs >= RECLAIM_MS || look && mapsRanFull()) {
                     lastReclaimMs = now;
                     reclaimer.round(gen -> fileArea == null || fileArea.reported(gen),
                             gen -> net == null || net.reported(gen));
@@ -300,6 +304,7 @@ public class DataLayer implements Query, StatusSource {
     }
 
     private long fullSeen;
+    private long lastFullCheckMs;
 
     /** Whether a fact map refused an entry since the last look (the kernel counts every refusal). */
     private boolean mapsRanFull() {
