@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.framework.Bundle;
@@ -71,7 +72,17 @@ public class StatusReport {
         return report;
     }
 
-    /** Ready when every Jibril bundle is active and every status source says it is ready. */
+    /**
+     * The sections that must be present before the daemon may say it is ready: the eBPF core registers its
+     * section only once its configuration has arrived, and until its programs are attached nothing is recorded.
+     * Without this, the other sections (all ready at once) would make the daemon ready in that window.
+     */
+    static final Set<String> REQUIRED = Set.of("ebpf");
+
+    /**
+     * Ready when every Jibril bundle is active, every required section is present and every status source says it
+     * is ready.
+     */
     public boolean ready() {
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName() != null && b.getSymbolicName().startsWith("jibril.")
@@ -79,7 +90,7 @@ public class StatusReport {
                 return false;
             }
         }
-        return !sources.isEmpty() && sources.keySet().stream().allMatch(StatusSource::ready);
+        return sources.values().containsAll(REQUIRED) && sources.keySet().stream().allMatch(StatusSource::ready);
     }
 
     private Map<String, Object> bundles() {
