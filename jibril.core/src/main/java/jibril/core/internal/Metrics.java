@@ -262,6 +262,22 @@ final class Metrics {
                 "Times the data layer waited for the recipe engine's queue instead of dropping an observation.")
                 .add(take(s, "observations_waited_for_engine"));
         x.gauge("jibril_detect_queue_depth", "Observations waiting for the recipe engine.").add(take(s, "queue"));
+        Map<String, Object> dispatch = map(s, "dispatch");
+        if (dispatch != null) {
+            x.counter("jibril_detection_listener_errors_total", "Times a detection listener (reactions) threw.")
+                    .add(take(dispatch, "listener_errors"));
+            x.gauge("jibril_detect_delivery_queue_depth", "Detections waiting to be handed to the printers.")
+                    .add(take(dispatch, "delivery_queue"));
+            Map<String, Object> a = map(dispatch, "attenuation");
+            Exposition.Family f = x.counter("jibril_attenuation_total", "Detections through the attenuators, by "
+                    + "outcome (attenuated; withheld: judged a false positive and kept aside; timeout, failure: "
+                    + "printed unattenuated; busy: every attenuation thread busy, printed unattenuated).");
+            f.add(take(a, "attenuated"), "outcome", "attenuated");
+            f.add(take(a, "withheld"), "outcome", "withheld");
+            f.add(take(a, "timeouts"), "outcome", "timeout");
+            f.add(take(a, "failures"), "outcome", "failure");
+            f.add(take(a, "busy_passed_unattenuated"), "outcome", "busy");
+        }
     }
 
     private static void printers(Map<String, Object> s, Exposition x) {

@@ -46,14 +46,18 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import com.google.gson.Gson;
 
+import jibril.core.api.Attenuator;
+import jibril.core.api.DetectionListener;
 import jibril.core.api.Event;
 import jibril.core.api.EventPublisher;
 import jibril.core.api.FileRecord;
 import jibril.core.api.FlowRecord;
 import jibril.core.api.ObservationListener;
 import jibril.core.api.ProcessInfo;
+import jibril.core.api.Printer;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
+import jibril.core.api.Reaction;
 import jibril.core.api.RecipeType;
 import jibril.core.api.StatusSource;
 
@@ -69,11 +73,11 @@ import jibril.core.api.StatusSource;
  * validated and compiled, so a broken edit never leaves a window without detection.
  */
 @Component(configurationPid = { Engine.PID, Engine.EVENTS_PID }, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = { ObservationListener.class, StatusSource.class },
-        property = { StatusSource.NAME + "=detect", "osgi.command.scope=jibril",
+        service = { ObservationListener.class, StatusSource.class, Printer.class },
+        property = { StatusSource.NAME + "=detect", Printer.NAME + "=events", "osgi.command.scope=jibril",
                 "osgi.command.function=recipes", "osgi.command.function=reload", "osgi.command.function=events",
                 "osgi.command.function=why" })
-public class Engine implements ObservationListener, StatusSource {
+public class Engine implements ObservationListener, StatusSource, Printer {
 
     static final String PID = "jibril.plugin.detect";
     static final String EVENTS_PID = "jibril.events";
@@ -107,6 +111,32 @@ public class Engine implements ObservationListener, StatusSource {
     private volatile EventPublisher publisher;
 
     private volatile AlchemiesOptions alchemies;
+
+    /** Attenuators, printers, listeners: the path after detection (created first: references bind before activate). */
+    private final Dispatch dispatch = new Dispatch(() -> publisher, msg -> {
+        Logger l = logger;
+        if (l != null) {
+            l.warn(msg);
+        }
+    });
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addAttenuator(Attenuator a, Map<String, Object> props) {
+        dispatch.addAttenuator(a, props);
+    }
+
+    void removeAttenuator(Attenuator a) {
+        dispatch.removeAttenuator(a);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(DetectionListener l, Map<String, Object> props) {
+        dispatch.addListener(l, props);
+    }
+
+    void removeListener(DetectionListener l) {
+        dispatch.removeListener(l);
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -195,7 +225,6 @@ public class Engine implements ObservationListener, StatusSource {
     private final AtomicLong detections = new AtomicLong();
     /** Detections per recipe name since the start (across reloads of the recipe). */
     private final Map<String, AtomicLong> perRecipe = new ConcurrentHashMap<>();
-    private final AtomicLong unpublished = new AtomicLong();
     private final AtomicLong loads = new AtomicLong();
     private final Gson gson = new com.google.gson.GsonBuilder()
             .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).disableHtmlEscaping()
@@ -236,6 +265,7 @@ public class Engine implements ObservationListener, StatusSource {
         running = false;
         worker.interrupt();
         worker.join(5_000);
+        dispatch.close();
     }
 
     private void requestRescan() {
@@ -695,17 +725,20 @@ public class Engine implements ObservationListener, StatusSource {
                 s.file() == null ? null : fileInfo(s.file()), s.flow() == null ? null : flowInfo(s.flow()), null);
         detections.incrementAndGet();
         perRecipe.computeIfAbsent(d.name(), n -> new AtomicLong()).incrementAndGet();
+        dispatch.submit(event, r.reactions);
+    }
+
+    /**
+     * Printer "events": keeps the most recent events every printer got (detections as attenuated, reaction runs,
+     * drops) for {@code jibril:events}.
+     */
+    @Override
+    public void print(Event event) {
         synchronized (recent) {
             recent.addLast(event);
             while (recent.size() > RECENT) {
                 recent.removeFirst();
             }
-        }
-        EventPublisher pub = publisher;
-        if (pub == null) {
-            unpublished.incrementAndGet();
-        } else {
-            pub.publish(event);
         }
     }
 
@@ -843,7 +876,8 @@ public class Engine implements ObservationListener, StatusSource {
         s.put("observations_waited_for_engine", backpressure.get());
         s.put("queue", queue.size());
         s.put("detections", detections.get());
-        s.put("detections_without_printer", unpublished.get());
+        s.put("detections_without_printer", dispatch.unpublished());
+        s.put("dispatch", dispatch.status());
         Map<String, Long> per = new TreeMap<>();
         perRecipe.forEach((k, v) -> per.put(k, v.get()));
         s.put("detections_per_recipe", per);
@@ -899,7 +933,7 @@ public class Engine implements ObservationListener, StatusSource {
         return (loads.get() - before) + " file(s) read\n" + recipes();
     }
 
-    @Descriptor("shows the most recent detections (JSON, newest last)")
+    @Descriptor("shows the most recent events the printers got: detections, reaction runs, drops (JSON, newest last)")
     public String events(@Descriptor("how many (default 20)") int... count) {
         int n = count.length > 0 ? count[0] : 20;
         List<Event> copy;
@@ -907,7 +941,7 @@ public class Engine implements ObservationListener, StatusSource {
             copy = new ArrayList<>(recent);
         }
         return copy.subList(Math.max(0, copy.size() - n), copy.size()).stream().map(gson::toJson)
-                .collect(Collectors.joining("\n")) + (copy.isEmpty() ? "no detections yet\n" : "\n");
+                .collect(Collectors.joining("\n")) + (copy.isEmpty() ? "no events yet\n" : "\n");
     }
 
     @Descriptor("explains the state of a recipe: loaded from where, active or why not, limits, what it matched")

@@ -1,7 +1,10 @@
 package jibril.detect.internal;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
+import jibril.core.api.Reaction;
 import jibril.core.api.RecipeType;
 
 /**
@@ -14,6 +17,8 @@ final class Recipe {
     final RecipeType.Matcher matcher;
     final Arbitrary arbitrary;
     final Times times;
+    /** The recipe's reactions as detection listeners get them. */
+    final List<Reaction> reactions;
     final AtomicLong matched = new AtomicLong();
     final AtomicLong filtered = new AtomicLong();
     final AtomicLong repeated = new AtomicLong();
@@ -26,5 +31,7 @@ final class Recipe {
         this.matcher = matcher;
         this.arbitrary = arbitrary;
         this.times = times;
+        this.reactions = IntStream.range(0, def.reactions().size()).mapToObj(i -> new Reaction(def.name(), i,
+                def.reactions().get(i).format(), def.reactions().get(i).code())).toList();
     }
 }
