@@ -96,6 +96,12 @@ public final class ConfigParser {
     private final LinkedHashMap<String, Entry> printers = new LinkedHashMap<>();
     private final LinkedHashMap<String, Problem> events = new LinkedHashMap<>();
     private final Set<String> listsGiven = new HashSet<>();
+    /** The {@code printers} section: printer name → option → value and where it was written. */
+    private final Map<String, Map<String, SectionOption>> printerSection = new LinkedHashMap<>();
+    private final Map<String, Problem> printerSectionWhere = new LinkedHashMap<>();
+
+    private record SectionOption(String value, Problem where) {
+    }
 
     private ConfigParser(String file) {
         this.file = file;
@@ -148,6 +154,7 @@ public final class ConfigParser {
         if (overrides != null) {
             applyOverrides(overrides);
         }
+        mergePrinterSection();
         crossCheck();
         return result();
     }
@@ -186,6 +193,7 @@ public final class ConfigParser {
             case Schema.CACHES -> mapping(v, key, (k, tt) -> numbers(k, tt, key, caches, Schema.MIN_CACHE,
                     Schema.MAX_CACHE));
             case Schema.CONFIG -> mapping(v, key, this::configLists);
+            case Schema.PRINTERS -> mapping(v, key, this::printerOptions);
             default -> unknownKey("", key, t, Schema.SECTIONS);
         }
     }
@@ -273,6 +281,73 @@ public final class ConfigParser {
             }
             Mark m = item.getStartMark();
             add(kind, s.getValue(), Problem.error(file, line(m), column(m), itemPath, ""), false);
+        }
+    }
+
+    /**
+     * One printer's options in the {@code printers} section: {@code printers: {http: {url: ..., token-file: ...}}}.
+     * They apply to every {@code config.printer} entry of that printer name, as if written in the entry.
+     */
+    private void printerOptions(String name, NodeTuple t) {
+        String path = Schema.PRINTERS + "." + name;
+        if (!NAME.matcher(name).matches()) {
+            error(t.getKeyNode(), path, "\"" + name + "\" is not a printer name (letters, digits, '_' and '-')");
+            return;
+        }
+        Mark km = t.getKeyNode().getStartMark();
+        printerSectionWhere.put(name, Problem.error(file, line(km), column(km), path, ""));
+        Map<String, SectionOption> options = printerSection.computeIfAbsent(name, n -> new LinkedHashMap<>());
+        mapping(t.getValueNode(), path, (key, tt) -> {
+            String keyPath = path + "." + key;
+            Node v = tt.getValueNode();
+            if (!OPTION_KEY.matcher(key).matches()) {
+                error(tt.getKeyNode(), keyPath, "option key \"" + key + "\" must be letters, digits, '_', '.' or '-'");
+                return;
+            }
+            if (reserved(key)) {
+                error(tt.getKeyNode(), keyPath, "option key \"" + key
+                        + "\" is reserved (jibril.*, service.*, component.* and felix.* belong to the framework)");
+                return;
+            }
+            if (!(v instanceof ScalarNode s) || Tag.NULL.equals(v.getTag())) {
+                error(v, keyPath, "found " + describe(v) + ", expected a value (text, number or true/false)");
+                return;
+            }
+            Mark m = v.getStartMark();
+            options.put(key, new SectionOption(s.getValue(), Problem.error(file, line(m), column(m), keyPath, "")));
+        });
+    }
+
+    /**
+     * Adds the {@code printers} section's options to the entries of those printers. An option given both in an
+     * entry and in the section is an error (which one was meant?); a section for a printer no entry names is a
+     * warning (it has no effect).
+     */
+    private void mergePrinterSection() {
+        for (Map.Entry<String, Map<String, SectionOption>> s : printerSection.entrySet()) {
+            boolean used = false;
+            for (Map.Entry<String, Entry> pe : printers.entrySet()) {
+                Entry e = pe.getValue();
+                if (!s.getKey().equals(e.printer())) {
+                    continue;
+                }
+                used = true;
+                Map<String, String> merged = new LinkedHashMap<>(e.options());
+                for (Map.Entry<String, SectionOption> o : s.getValue().entrySet()) {
+                    if (merged.containsKey(o.getKey())) {
+                        errors.add(with(o.getValue().where(), "option \"" + o.getKey() + "\" is also given in \""
+                                + e.text() + "\" (" + at(e.where()) + "); give it in one place"));
+                        continue;
+                    }
+                    merged.put(o.getKey(), o.getValue().value());
+                }
+                pe.setValue(new Entry(e.text(), e.extension(), e.plugin(), e.printer(),
+                        Collections.unmodifiableMap(merged), e.where()));
+            }
+            if (!used) {
+                warn(printerSectionWhere.get(s.getKey()), "no config.printer entry names the printer \"" + s.getKey()
+                        + "\", so these options have no effect");
+            }
         }
     }
 

@@ -20,7 +20,9 @@ final class Schema {
     static final String CADENCES = "cadences";
     static final String CACHES = "caches";
     static final String CONFIG = "config";
-    static final List<String> SECTIONS = List.of(RUN_TIME, CADENCES, CACHES, CONFIG);
+    /** Options per printer name, for the {@code config.printer} entries of that name. */
+    static final String PRINTERS = "printers";
+    static final List<String> SECTIONS = List.of(RUN_TIME, CADENCES, CACHES, CONFIG, PRINTERS);
 
     static final String LOG_LEVEL = "log-level";
     static final String HEALTH = "health";

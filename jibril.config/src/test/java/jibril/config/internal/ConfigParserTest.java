@@ -223,10 +223,10 @@ class ConfigParserTest {
                 onlyError("run-time:\n  stdout:\n"));
         assertEquals(FILE + ":4:7: config.plugin[1]: found a number 42, expected a string"
                 + " extension:plugin[:key=value...]", onlyError("config:\n  plugin:\n    - jibril:hold\n    - 42\n"));
-        assertEquals(FILE + ":1:1: found a list, expected a mapping of sections (run-time, cadences, caches, config)",
+        assertEquals(FILE + ":1:1: found a list, expected a mapping of sections (run-time, cadences, caches, config, printers)",
                 onlyError("- run-time\n"));
         assertEquals(FILE + ":1:1: found a string \"hello\", expected a mapping of sections (run-time, cadences,"
-                + " caches, config)", onlyError("hello\n"));
+                + " caches, config, printers)", onlyError("hello\n"));
     }
 
     @Test
@@ -244,7 +244,7 @@ class ConfigParserTest {
     void unknownKeys() {
         assertEquals(FILE + ":3:3: run-time.colour: unknown key (expected one of log-level, health, health-port,"
                 + " stdout, stderr)", onlyError("run-time:\n  log-level: info\n  colour: blue\n"));
-        assertEquals(FILE + ":1:1: runtime: unknown key (expected one of run-time, cadences, caches, config)",
+        assertEquals(FILE + ":1:1: runtime: unknown key (expected one of run-time, cadences, caches, config, printers)",
                 onlyError("runtime:\n  log-level: info\n"));
         assertEquals(FILE + ":2:3: caches.processes: unknown key (expected one of rec-tasks, tasks, cmds, args,"
                 + " files, dirs, bases, task-file, file-task, task-ref, flows, task-flow, flow-task, flow-ref)",
@@ -285,7 +285,7 @@ class ConfigParserTest {
         assertTrue(e.startsWith(FILE + ":2:11: YAML syntax error: Global tag is not allowed"), e);
         assertEquals(FILE + ":2:11: run-time.stdout: found a value tagged !local, only plain YAML values are accepted",
                 onlyError("run-time:\n  stdout: !local x\n"));
-        assertEquals(List.of(FILE + ":1:1: base: unknown key (expected one of run-time, cadences, caches, config)",
+        assertEquals(List.of(FILE + ":1:1: base: unknown key (expected one of run-time, cadences, caches, config, printers)",
                 FILE + ":3:3: run-time: merge keys (<<) are not supported"),
                 errors("base: &b {log-level: info}\nrun-time:\n  <<: *b\n"));
         StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
@@ -335,6 +335,55 @@ class ConfigParserTest {
                 onlyError("config:\n  extension: [jibril, \"a:b\"]\n"));
         assertEquals(FILE + ":3:7: config.plugin[0]: the entry is empty, expected extension:plugin[:key=value...]",
                 onlyError("config:\n  plugin:\n    - \"  \"\n"));
+    }
+
+    @Test
+    void thePrintersSectionGivesOptionsToThePrintersOfThatName() {
+        JibrilConfig c = ok("""
+                config:
+                  plugin: [jibril:printers]
+                  printer:
+                    - jibril:printers:http:gzip=true
+                    - jibril:printers:stdout
+                printers:
+                  http:
+                    url: https://siem.example.com:8443/in
+                    batch-size: 500
+                    token-file: /etc/jibril/siem.token
+                """);
+        Entry http = c.printers().get(0);
+        assertEquals(Map.of("gzip", "true", "url", "https://siem.example.com:8443/in", "batch-size", "500",
+                "token-file", "/etc/jibril/siem.token"), http.options());
+        assertEquals("jibril:printers:http:gzip=true", http.text());
+        assertEquals(Map.of(), c.printers().get(1).options());
+        Map<String, Object> props = Pids.of(c, FILE).get("jibril.printer.http");
+        assertEquals("https://siem.example.com:8443/in", props.get("url"));
+        assertEquals("500", props.get("batch-size"));
+    }
+
+    @Test
+    void thePrintersSectionIsValidatedWithLineAndField() {
+        assertEquals(FILE + ":7:11: printers.http.gzip: option \"gzip\" is also given in"
+                + " \"jibril:printers:http:gzip=true\" (at line 4); give it in one place", onlyError("""
+                config:
+                  plugin: [jibril:printers]
+                  printer:
+                    - jibril:printers:http:gzip=true
+                printers:
+                  http:
+                    gzip: false
+                """));
+        assertEquals(FILE + ":3:10: printers.http.url: found a list, expected a value (text, number or true/false)",
+                onlyError("printers:\n  http:\n    url: [a, b]\n"));
+        assertEquals(FILE + ":3:5: printers.http.jibril.entry: option key \"jibril.entry\" is reserved (jibril.*,"
+                + " service.*, component.* and felix.* belong to the framework)",
+                onlyError("printers:\n  http:\n    jibril.entry: x\n"));
+        assertEquals(FILE + ":2:9: printers.http: found a string \"x\", expected a mapping",
+                onlyError("printers:\n  http: x\n"));
+        ConfigParser.Result r = parse("config:\n  plugin: [jibril:printers]\nprinters:\n  varlog:\n    keep: 3\n");
+        assertTrue(r.ok(), () -> r.errors().toString());
+        assertEquals(List.of(FILE + ":4:3: printers.varlog: no config.printer entry names the printer \"varlog\", so"
+                + " these options have no effect"), r.warnings().stream().map(Problem::toString).toList());
     }
 
     @Test
