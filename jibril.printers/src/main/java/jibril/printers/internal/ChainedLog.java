@@ -5,6 +5,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +70,7 @@ final class ChainedLog implements AutoCloseable {
     private long rotations;
     private boolean unsealed;
     private OutputStream out;
+    private FileChannel channel;
 
     ChainedLog(Settings settings, Chain chain, Clock clock, Consumer<String> warn) throws IOException {
         this.settings = settings;
@@ -100,10 +103,14 @@ final class ChainedLog implements AutoCloseable {
         unsealed = true;
     }
 
-    /** Writes what is buffered to the file, then the seal that vouches for it. */
+    /**
+     * Writes what is buffered to the file and makes it durable, then the seal that vouches for it: a seal never
+     * reaches the disk before the lines it names (after a power loss the file would look cut).
+     */
     void flush() throws IOException {
         out.flush();
         if (unsealed) {
+            channel.force(false);
             seal();
         }
     }
@@ -256,8 +263,8 @@ final class ChainedLog implements AutoCloseable {
         } else if (!Files.getPosixFilePermissions(file).equals(FILE_MODE)) {
             Files.setPosixFilePermissions(file, FILE_MODE);
         }
-        out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE), 64 << 10);
+        channel = FileChannel.open(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 << 10);
         size = Files.size(file);
         opened = size == 0 ? clock.millis() : openedAt;
     }

@@ -1,11 +1,15 @@
 package jibril.printers.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -59,13 +63,27 @@ record Seal(long first, String firstPrev, long last, String lastMac, long opened
         }
     }
 
-    /** Replaces the seal of {@code file} in one step (write beside it, then rename), mode 0600. */
+    /**
+     * Replaces the seal of {@code file} in one step (write beside it, make it durable, rename, make the rename
+     * durable), mode 0600.
+     */
     void write(Path file) throws IOException {
         Path path = of(file);
         Path tmp = path.resolveSibling("." + path.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, toJson(), StandardCharsets.UTF_8);
+        try (FileChannel c = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer b = ByteBuffer.wrap(toJson().getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+            c.force(true);
+        }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel dir = FileChannel.open(path.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the rename is still atomic, only its durability is not.
+        }
     }
 }
