@@ -326,6 +326,10 @@ final class Metrics {
         f.add(take(s, "already_known"), "result", "already_known");
         f.add(take(s, "gone_while_reading"), "result", "gone");
         f.add(take(s, "failed"), "result", "failed");
+        Exposition.Family files = x.gauge("jibril_procfs_file_pairs",
+                "Open or mapped files of older processes found in /proc at start, by what seeding did with them.");
+        files.add(take(s, "file_pairs_seeded"), "result", "seeded");
+        files.add(take(s, "file_pairs_failed"), "result", "failed");
         x.gauge("jibril_procfs_seed_seconds", "Seconds the seeding from /proc took.").add(seconds(take(s, "millis")));
     }
 

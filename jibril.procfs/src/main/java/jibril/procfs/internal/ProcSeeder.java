@@ -16,8 +16,10 @@ import java.util.Map;
 import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
 import jibril.bpf.UpdateFlag;
+import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.StringLayout;
+import jibril.bpf.layout.TaskFileLayout;
 import jibril.bpf.layout.TaskLayout;
 
 /**
@@ -28,12 +30,19 @@ import jibril.bpf.layout.TaskLayout;
 final class ProcSeeder {
 
     /** What one seeding pass did. */
-    record Result(int seeded, int known, int gone, int failed, List<String> errors, long millis) {
+    record Result(int seeded, int known, int gone, int failed, List<String> errors, long millis, int filePairs,
+            int filesFailed) {
+
+        Result(int seeded, int known, int gone, int failed, List<String> errors, long millis) {
+            this(seeded, known, gone, failed, errors, millis, 0, 0);
+        }
 
         Map<String, Object> asMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("seeded", seeded);
             m.put("already_known", known);
+            m.put("file_pairs_seeded", filePairs);
+            m.put("file_pairs_failed", filesFailed);
             m.put("gone_while_reading", gone);
             m.put("failed", failed);
             m.put("errors", errors);
@@ -49,11 +58,23 @@ final class ProcSeeder {
     private final Path proc;
     private final BpfMap tasks;
     private final BpfMap strings;
+    private final BpfMap files;
+    private final BpfMap taskFile;
 
     ProcSeeder(Path proc, BpfMap tasks, BpfMap strings) {
+        this(proc, tasks, strings, null, null);
+    }
+
+    /**
+     * @param files    the files map, or null to seed processes only
+     * @param taskFile the task_file map, or null to seed processes only
+     */
+    ProcSeeder(Path proc, BpfMap tasks, BpfMap strings, BpfMap files, BpfMap taskFile) {
         this.proc = proc;
         this.tasks = tasks;
         this.strings = strings;
+        this.files = files;
+        this.taskFile = taskFile;
     }
 
     Result seed() {
@@ -101,7 +122,81 @@ final class ProcSeeder {
                 }
             }
         }
-        return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0);
+        int pairs = 0;
+        int pairsFailed = 0;
+        if (files != null && taskFile != null) {
+            OpenFiles open = new OpenFiles(proc);
+            long now = jibril.bpf.BpfRuntime.bootTimeNanos();
+            for (Proc p : all.values()) {
+                for (OpenFiles.Open f : open.of(p.pid())) {
+                    try {
+                        pairs += seedPair(p, f, now) ? 1 : 0;
+                    } catch (BpfException e) {
+                        pairsFailed++;
+                        if (errors.size() < 5) {
+                            errors.add("pid " + p.pid() + " " + f.path() + ": " + e.getMessage());
+                        }
+                    }
+                }
+            }
+        }
+        return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0, pairs, pairsFailed);
+    }
+
+    /**
+     * Records that a process has a file open (or mapped) as the kernel would have recorded its open (or mmap):
+     * the file in files, the pair in task_file. Its generation is 0: it predates Jibril, so it is queryable and
+     * in the background of later detections, but it is not reported as a new action. What the kernel recorded
+     * first is never overwritten.
+     */
+    private boolean seedPair(Proc p, OpenFiles.Open f, long now) {
+        byte[] path = f.path().getBytes(StandardCharsets.UTF_8);
+        long fileKey = intern(path);
+        boolean truncated = path.length > StringLayout.STR_MAX - 1;
+        ByteBuffer info = ByteBuffer.allocate(FileLayout.SIZE).order(ByteOrder.nativeOrder());
+        info.putLong(FileLayout.OFF_PATH_KEY, fileKey);
+        info.putLong(FileLayout.OFF_FS_KEY, f.fsType().isEmpty() ? 0 : intern(f.fsType().getBytes(StandardCharsets.UTF_8)));
+        info.putLong(FileLayout.OFF_INO, f.ino());
+        info.putLong(FileLayout.OFF_FIRST_NS, now);
+        info.putLong(FileLayout.OFF_LAST_NS, now);
+        info.putInt(FileLayout.OFF_DEV, f.kernelDev());
+        info.putInt(FileLayout.OFF_MNT_ID, f.mntId());
+        info.putInt(FileLayout.OFF_MODE, f.mode());
+        info.putInt(FileLayout.OFF_UID, f.uid());
+        info.putInt(FileLayout.OFF_GID, f.gid());
+        info.putInt(FileLayout.OFF_FLAGS, truncated ? FileLayout.FLAG_PATH_TRUNC : 0);
+        byte[] fk = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, fileKey).array();
+        insert(files, fk, info.array());
+
+        ByteBuffer pair = ByteBuffer.allocate(TaskFileLayout.SIZE).order(ByteOrder.nativeOrder());
+        pair.putInt(TaskFileLayout.OFF_ACTIONS, f.actions());
+        pair.putInt(TaskFileLayout.OFF_PID, p.pid());
+        pair.putLong(TaskFileLayout.OFF_FIRST_NS, now);
+        pair.putLong(TaskFileLayout.OFF_LAST_NS, now);
+        pair.putLong(TaskFileLayout.OFF_GEN, 0);
+        for (int a = 0; a < TaskFileLayout.ACTIONS; a++) {
+            if ((f.actions() & (1 << a)) != 0) {
+                pair.putInt(TaskFileLayout.OFF_COUNTS + 4 * a, 1);
+            }
+        }
+        pair.putInt(TaskFileLayout.OFF_FLAGS, truncated ? FileLayout.FLAG_PATH_TRUNC : 0);
+        ByteBuffer pk = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        pk.putLong(0, Keys.taskKey(p.pid(), p.startNs()));
+        pk.putLong(8, fileKey);
+        return insert(taskFile, pk.array(), pair.array());
+    }
+
+    /** Inserts unless present; false when the key was there (the kernel's entry wins). */
+    private static boolean insert(BpfMap map, byte[] key, byte[] value) {
+        try {
+            map.update(key, value, UpdateFlag.NOEXIST);
+            return true;
+        } catch (BpfException e) {
+            if (e.errno() == 17) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** Stores data in the strings dictionary under the key the kernel would give it; 0 for nothing. */

@@ -9,6 +9,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
@@ -18,7 +20,8 @@ import jibril.core.api.StatusSource;
 
 /**
  * The {@code jibril:procfs} plugin: once the tasks program is loaded, seeds the tasks map from /proc on a thread
- * of its own, so that processes started before Jibril have their exe, arguments and ancestry. The kernel
+ * of its own, so that processes started before Jibril have their exe, arguments and ancestry, and (when the file
+ * programs are loaded) the files they hold open or mapped. The kernel
  * programs keep them up to date from then on (and adopt any process the seeding missed at its next fork or a
  * child's exec). Runs while {@code jibril:procfs} is in the config's plugin list.
  */
@@ -32,19 +35,26 @@ public class ProcfsSeeding implements StatusSource {
     @Reference(target = "(" + BpfServices.OBJECT + "=tasks)")
     private BpfObject tasks;
 
+    /** The file programs, when loaded (the core registers them before tasks): open files are seeded too. */
+    @Reference(target = "(" + BpfServices.OBJECT + "=files)", cardinality = ReferenceCardinality.OPTIONAL,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private BpfObject files;
+
     private volatile ProcSeeder.Result result;
     private Thread thread;
 
     @Activate
     void activate() {
         thread = new Thread(() -> {
-            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), tasks.map("strings")).seed();
+            BpfObject f = files;
+            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), tasks.map("strings"),
+                    f == null ? null : f.map("files"), f == null ? null : f.map("task_file")).seed();
             result = r;
             if (r.failed() > 0) {
                 logger.warn("procfs: {} processes could not be seeded (tasks map full?): {}", r.failed(), r.errors());
             }
-            logger.info("procfs: seeded {} processes from /proc in {} ms ({} already known)", r.seeded(), r.millis(),
-                    r.known());
+            logger.info("procfs: seeded {} processes and {} open or mapped files from /proc in {} ms ({} processes "
+                    + "already known)", r.seeded(), r.filePairs(), r.millis(), r.known());
         }, "jibril-procfs");
         thread.start();
     }

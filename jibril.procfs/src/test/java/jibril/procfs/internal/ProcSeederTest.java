@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -18,8 +20,10 @@ import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfRuntime;
 import jibril.bpf.MapType;
+import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.StringLayout;
+import jibril.bpf.layout.TaskFileLayout;
 import jibril.bpf.layout.TaskLayout;
 
 /** Seeding real /proc into real kernel maps shaped like the tasks program's. */
@@ -72,6 +76,70 @@ class ProcSeederTest {
 
         ProcSeeder.Result again = new ProcSeeder(Path.of("/proc"), tasks, strings).seed();
         assertTrue(again.known() >= r.seeded() - 5, "the second pass overwrote entries: " + again.asMap());
+    }
+
+    @Test
+    void openAndMappedFilesAreSeededAsTheKernelKeysThem() throws Exception {
+        BpfMap files = runtime.createMap(MapType.HASH, "t_files", 8, FileLayout.SIZE, 65_536);
+        BpfMap taskFile = runtime.createMap(MapType.HASH, "t_task_file", 16, TaskFileLayout.SIZE, 262_144);
+        Path held = Files.createTempFile("jibril-seed-", ".txt");
+        try (FileChannel open = FileChannel.open(held, StandardOpenOption.READ)) {
+            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile).seed();
+            assertTrue(r.filePairs() > 10, "seeded " + r.asMap());
+            assertEquals(0, r.filesFailed(), r.errors().toString());
+
+            long pid = ProcessHandle.current().pid();
+            ProcSeeder.Proc self = ProcSeeder.read(Path.of("/proc/" + pid));
+            long taskKey = Keys.taskKey((int) pid, self.startNs());
+            String path = held.toRealPath().toString();
+            long fileKey = Keys.stringKey(path);
+            assertEquals(path, string(fileKey), "the path is in the dictionary under the kernel's key");
+
+            ByteBuffer pair = lookup(taskFile, taskKey, fileKey);
+            assertNotNull(pair, "our open file is not seeded");
+            int actions = pair.getInt(TaskFileLayout.OFF_ACTIONS);
+            assertEquals(1 << TaskFileLayout.ACT_OPEN, actions);
+            assertEquals(1, pair.getInt(TaskFileLayout.OFF_COUNTS + 4 * TaskFileLayout.ACT_OPEN));
+            assertEquals(0, pair.getLong(TaskFileLayout.OFF_GEN), "seeded pairs are not new actions");
+            assertEquals(pid, pair.getInt(TaskFileLayout.OFF_PID));
+
+            ByteBuffer fb = ByteBuffer.wrap(files.lookup(longKey(fileKey))).order(ByteOrder.nativeOrder());
+            FileLayout.FileInfo info = FileLayout.FileInfo.decode(fb);
+            assertEquals(Files.getAttribute(held, "unix:ino"), info.ino());
+            assertEquals(Files.getAttribute(held, "unix:dev"), FileLayout.statDev(info.dev()));
+            assertEquals("file", info.type());
+            assertEquals(0600, info.permissions() & 0777);
+            assertTrue(info.mntId() > 0, "mount id from fdinfo");
+            assertTrue(info.fsKey() != 0 && !string(info.fsKey()).isEmpty(), "file system type from mountinfo");
+
+            // The JVM's own library is mapped, not held by a descriptor.
+            String libjvm = Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.endsWith("/libjvm.so"))
+                    .findFirst().orElseThrow().replaceAll(".* ", "");
+            ByteBuffer mapped = lookup(taskFile, taskKey, Keys.stringKey(libjvm));
+            assertNotNull(mapped, "the mapped " + libjvm + " is not seeded");
+            assertTrue((mapped.getInt(TaskFileLayout.OFF_ACTIONS) & (1 << TaskFileLayout.ACT_MMAP)) != 0);
+
+            // What the kernel recorded first wins: a second pass changes nothing.
+            pair.putLong(TaskFileLayout.OFF_GEN, 42);
+            taskFile.update(pairKey(taskKey, fileKey), pair.array(), jibril.bpf.UpdateFlag.ANY);
+            new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile).seed();
+            assertEquals(42, lookup(taskFile, taskKey, fileKey).getLong(TaskFileLayout.OFF_GEN));
+        } finally {
+            Files.deleteIfExists(held);
+        }
+    }
+
+    private static byte[] longKey(long k) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, k).array();
+    }
+
+    private static byte[] pairKey(long task, long file) {
+        return ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(0, task).putLong(8, file).array();
+    }
+
+    private static ByteBuffer lookup(BpfMap map, long task, long file) {
+        byte[] v = map.lookup(pairKey(task, file));
+        return v == null ? null : ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
     }
 
     @Test
