@@ -327,9 +327,11 @@ final class Metrics {
         f.add(take(s, "gone_while_reading"), "result", "gone");
         f.add(take(s, "failed"), "result", "failed");
         Exposition.Family files = x.gauge("jibril_procfs_file_pairs",
-                "Open or mapped files of older processes found in /proc at start, by what seeding did with them.");
+                "Open or mapped files of older processes found in /proc at start, by what seeding did with them "
+                        + "(skipped: beyond a quarter of task_file, mapped files first).");
         files.add(take(s, "file_pairs_seeded"), "result", "seeded");
         files.add(take(s, "file_pairs_failed"), "result", "failed");
+        files.add(take(s, "file_pairs_skipped"), "result", "skipped");
         x.gauge("jibril_procfs_seed_seconds", "Seconds the seeding from /proc took.").add(seconds(take(s, "millis")));
     }
 

@@ -31,10 +31,10 @@ final class ProcSeeder {
 
     /** What one seeding pass did. */
     record Result(int seeded, int known, int gone, int failed, List<String> errors, long millis, int filePairs,
-            int filesFailed) {
+            int filesFailed, int filesSkipped) {
 
         Result(int seeded, int known, int gone, int failed, List<String> errors, long millis) {
-            this(seeded, known, gone, failed, errors, millis, 0, 0);
+            this(seeded, known, gone, failed, errors, millis, 0, 0, 0);
         }
 
         Map<String, Object> asMap() {
@@ -43,6 +43,7 @@ final class ProcSeeder {
             m.put("already_known", known);
             m.put("file_pairs_seeded", filePairs);
             m.put("file_pairs_failed", filesFailed);
+            m.put("file_pairs_skipped", filesSkipped);
             m.put("gone_while_reading", gone);
             m.put("failed", failed);
             m.put("errors", errors);
@@ -124,23 +125,38 @@ final class ProcSeeder {
         }
         int pairs = 0;
         int pairsFailed = 0;
+        int skipped = 0;
         if (files != null && taskFile != null) {
             OpenFiles open = new OpenFiles(proc);
             long now = jibril.bpf.BpfRuntime.bootTimeNanos();
+            // Held files first, then mapped ones, and at most a quarter of task_file: on a host with thousands of
+            // processes the libraries they map must not crowd out what the kernel records from now on.
+            List<Map.Entry<Proc, OpenFiles.Open>> held = new ArrayList<>();
+            List<Map.Entry<Proc, OpenFiles.Open>> mapped = new ArrayList<>();
             for (Proc p : all.values()) {
                 for (OpenFiles.Open f : open.of(p.pid())) {
-                    try {
-                        pairs += seedPair(p, f, now) ? 1 : 0;
-                    } catch (BpfException e) {
-                        pairsFailed++;
-                        if (errors.size() < 5) {
-                            errors.add("pid " + p.pid() + " " + f.path() + ": " + e.getMessage());
-                        }
+                    ((f.actions() & (1 << TaskFileLayout.ACT_OPEN)) != 0 ? held : mapped).add(Map.entry(p, f));
+                }
+            }
+            held.addAll(mapped);
+            long budget = Math.max(1, taskFile.maxEntries() / 4L);
+            for (Map.Entry<Proc, OpenFiles.Open> e : held) {
+                if (pairs >= budget) {
+                    skipped++;
+                    continue;
+                }
+                try {
+                    pairs += seedPair(e.getKey(), e.getValue(), now) ? 1 : 0;
+                } catch (BpfException x) {
+                    pairsFailed++;
+                    if (errors.size() < 5) {
+                        errors.add("pid " + e.getKey().pid() + " " + e.getValue().path() + ": " + x.getMessage());
                     }
                 }
             }
         }
-        return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0, pairs, pairsFailed);
+        return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0, pairs, pairsFailed,
+                skipped);
     }
 
     /**
