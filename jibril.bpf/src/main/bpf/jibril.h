@@ -340,7 +340,7 @@ struct task_flow {
 #define NET_MMSG_MAX 8
 #define DNS_TRUNCATED 1u
 
-/* dns_answers map value. Key: FNV-1a 64 of payload[0..len). Every UDP datagram from port 53 that a socket on
+/* dns_answers map value. Key: FNV-1a 64 of payload[0..len). Every UDP datagram (or TCP message) from port 53 that a socket on
  * this host receives and whose QR bit says "response"; allocated on demand. Userland parses and deletes what it
  * has read; the same payload again while its entry lives only bumps count and last_ns. */
 struct dns_answer {

@@ -5,7 +5,7 @@
  *
  * Where each fact comes from:
  *  - cgroup_skb ingress/egress on the root cgroup v2: every packet a socket sends or receives; bytes and
- *    packets, TCP SYN/FIN/RST, and DNS answers (UDP from port 53). They never drop anything: they return 1.
+ *    packets, TCP SYN/FIN/RST, and DNS answers (UDP or TCP from port 53). They never drop anything: they return 1.
  *  - tp_btf inet_sock_set_state: TCP states, who initiated, who ended.
  *  - syscall tracepoints, where current is the process that owns the socket: connect, accept/accept4, close,
  *    and sendto/sendmsg/sendmmsg/recvfrom/recvmsg/recvmmsg on unconnected sockets (the peer comes from msg_name).
@@ -18,7 +18,8 @@
  * containers) share one entry; an unconnected UDP/ICMP socket bound to the wildcard has the wildcard as its local
  * address; its close() cannot say which of its flows ended; a receive that does not ask for the peer (recv on an
  * unconnected socket) is not attributed (CNT_NET_NO_PEER); raw sockets are counted by packets, never attributed;
- * TCP Fast Open's sendto-connect is a send, not a connect; DNS over TCP is not copied; a process that only uses an
+ * TCP Fast Open's sendto-connect is a send, not a connect; of a DNS answer over TCP only the part in the segment
+ * that starts it is copied (a message spanning segments is not reassembled); a process that only uses an
  * inherited connected socket is attributed by its sends and receives, not by connect/accept.
  */
 #include "vmlinux.h"
@@ -787,8 +788,8 @@ int BPF_PROG(jibril_net_thread_exit, struct task_struct *p)
 
 /* ---- packets */
 
-/* Copies a DNS answer (UDP payload at off) into dns_answers. */
-static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u64 fk)
+/* Copies a DNS answer (the message at off, at most limit bytes of it; 0: to the end) into dns_answers. */
+static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u32 limit, __u64 fk)
 {
 	struct net_scratch *ns = net_scratch_get();
 	if (!ns)
@@ -798,6 +799,8 @@ static __always_inline void dns_copy(struct __sk_buff *skb, __u32 off, __u64 fk)
 		return;
 	__u32 len = skb->len - off;
 	__u32 flags = 0;
+	if (limit && len > limit)
+		len = limit;
 	if (len > DNS_MAX) {
 		len = DNS_MAX;
 		flags = DNS_TRUNCATED;
@@ -975,7 +978,19 @@ static __always_inline void account(struct __sk_buff *skb, int ingress)
 	}
 	flow_mark(f, bits);
 	if (ingress && proto == NET_PROTO_UDP && t->rport == 53)
-		dns_copy(skb, off + 8, k);
+		dns_copy(skb, off + 8, 0, k);
+	/* DNS over TCP (RFC 7766): a segment from port 53 whose payload starts with a message's two-byte length
+	 * (servers write both at once). An answer split over segments keeps what its first segment holds; a length
+	 * sent in a segment of its own is not followed. */
+	if (ingress && proto == NET_PROTO_TCP && t->rport == 53) {
+		__u32 poff = off + ((h[12] >> 4) & 0xf) * 4;
+		__u8 ml[2];
+		if (skb->len >= poff + 2 + 12 && !bpf_skb_load_bytes(skb, poff, ml, 2)) {
+			__u32 mlen = (__u32)ml[0] << 8 | ml[1];
+			if (mlen >= 12)
+				dns_copy(skb, poff + 2, mlen, k);
+		}
+	}
 }
 
 SEC("cgroup_skb/ingress")

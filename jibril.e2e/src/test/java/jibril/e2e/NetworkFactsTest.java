@@ -91,4 +91,26 @@ class NetworkFactsTest {
         }
         return false;
     }
+
+    @Test
+    void aResolutionOverTcpIsRecordedToo() throws Exception {
+        try (JibrilProcess jibril = new JibrilProcess()) {
+            jibril.writeConfig("cadences:\n  network-flows: 1\n");
+            jibril.start();
+            assertTrue(jibril.awaitReady(60_000), "not ready:\n" + jibril.log());
+            String name = "tcp-" + UUID.randomUUID().toString().substring(0, 8) + ".jibril.test";
+            // Its own loopback address: no other test's DNS server is on 127.0.0.77:53.
+            LoopbackDns.resolveTcp(name, "big.jibril.test", InetAddress.getByName("127.0.0.10"),
+                    InetAddress.getByName("127.0.0.77"));
+            if (!JibrilProcess.waitFor(30_000, () -> !jibril.query("domains", "--name", name).isEmpty())) {
+                throw new AssertionError("the resolution of " + name + " over TCP was not recorded\nstatus: "
+                        + jibril.shell("jibril:status").output() + "\nlog:\n" + jibril.log());
+            }
+            JsonObject domain = JsonParser.parseString(jibril.query("domains", "--name", name).get(0))
+                    .getAsJsonObject();
+            assertEquals("big.jibril.test", domain.getAsJsonArray("cnames").get(0).getAsString());
+            assertEquals("127.0.0.10", domain.getAsJsonArray("addresses").get(0).getAsString());
+            assertEquals(0, jibril.stop());
+        }
+    }
 }
