@@ -2,6 +2,7 @@ package jibril.core.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -44,4 +45,27 @@ public interface Query {
 
     /** Names resolved on the host, with their CNAME chains and addresses. */
     List<DomainRecord> domains(Filter filter);
+
+    /**
+     * {@link #processes(Filter)}, one record at a time, in the same order: for answers too big to hold as a list
+     * (the implementation keeps only what it needs to sort, not the records).
+     */
+    default void processes(Filter filter, Consumer<ProcessRecord> each) {
+        processes(filter).forEach(each);
+    }
+
+    /** {@link #files(Filter)}, one record at a time, in the same order (see {@link #processes(Filter, Consumer)}). */
+    default void files(Filter filter, Consumer<FileRecord> each) {
+        files(filter).forEach(each);
+    }
+
+    /** {@link #flows(Filter)}, one record at a time, in the same order (see {@link #processes(Filter, Consumer)}). */
+    default void flows(Filter filter, Consumer<FlowRecord> each) {
+        flows(filter).forEach(each);
+    }
+
+    /** {@link #domains(Filter)}, one record at a time (see {@link #processes(Filter, Consumer)}). */
+    default void domains(Filter filter, Consumer<DomainRecord> each) {
+        domains(filter).forEach(each);
+    }
 }

@@ -387,6 +387,13 @@ public class DataLayer implements Query, StatusSource {
     }
 
     @Override
+    public void files(Filter filter, java.util.function.Consumer<jibril.core.api.FileRecord> each) {
+        if (fileArea != null) {
+            fileArea.files(filter, each);
+        }
+    }
+
+    @Override
     public List<jibril.core.api.FlowRecord> flows(Filter filter) {
         return net == null ? List.of() : net.flows(filter);
     }

@@ -134,40 +134,59 @@ final class FileArea {
     }
 
     List<FileRecord> files(Query.Filter filter) {
-        Map<Long, FileInfo> infos = new HashMap<>();
-        files.dump((k, v) -> infos.put(k.order(ByteOrder.nativeOrder()).getLong(0),
-                FileLayout.decode(v.order(ByteOrder.nativeOrder()))));
-        List<TaskFileLayout.Key> keys = new ArrayList<>();
-        List<TaskFile> values = new ArrayList<>();
-        taskFile.dump((k, v) -> {
-            keys.add(TaskFileLayout.Key.decode(k));
-            values.add(TaskFile.decode(v.order(ByteOrder.nativeOrder())));
-        });
-        long since = filter.since() == null ? Long.MIN_VALUE : DataLayer.epochNanos(filter.since());
         List<FileRecord> out = new ArrayList<>();
+        files(filter, out::add);
+        return out;
+    }
+
+    /** One matching pair, before it becomes a record. */
+    private record Match(long taskKey, long fileKey, TaskFile tf) {
+    }
+
+    /**
+     * The pairs that match, oldest first, one record at a time: what is held meanwhile is the matching pairs'
+     * keys and counters, never all their records (a query may match hundreds of thousands of pairs).
+     */
+    void files(Query.Filter filter, java.util.function.Consumer<FileRecord> each) {
+        long since = filter.since() == null ? Long.MIN_VALUE : DataLayer.epochNanos(filter.since());
+        List<Match> matched = new ArrayList<>();
         Map<Long, Optional<ProcessRecord>> processes = new HashMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            TaskFile tf = values.get(i);
+        taskFile.dump((k, v) -> {
+            TaskFile tf = TaskFile.decode(v.order(ByteOrder.nativeOrder()));
             if (filter.pid() != null && Integer.toUnsignedLong(tf.pid()) != filter.pid()) {
-                continue;
-            }
-            String path = tasks.string(keys.get(i).fileKey());
-            if (filter.path() != null && !filter.path().matcher(path).find()) {
-                continue;
+                return;
             }
             if (clock.epoch(tf.lastNs()) < since) {
-                continue;
+                return;
             }
-            // Most pairs share their process with many others: resolve each process once per query.
-            ProcessRecord p = processes.computeIfAbsent(keys.get(i).taskKey(), k -> Optional.ofNullable(
-                    tasks.process(k, clock))).orElse(null);
-            if (filter.exe() != null && (p == null || !filter.exe().matcher(p.exe()).find())) {
-                continue;
+            TaskFileLayout.Key key = TaskFileLayout.Key.decode(k);
+            if (filter.path() != null && !filter.path().matcher(tasks.string(key.fileKey())).find()) {
+                return;
             }
-            out.add(record(p, keys.get(i).fileKey(), tf, infos.get(keys.get(i).fileKey())));
+            if (filter.exe() != null) {
+                // Most pairs share their process with many others: resolve each process once per query.
+                ProcessRecord p = processes.computeIfAbsent(key.taskKey(), t -> Optional.ofNullable(
+                        tasks.process(t, clock))).orElse(null);
+                if (p == null || !filter.exe().matcher(p.exe()).find()) {
+                    return;
+                }
+            }
+            matched.add(new Match(key.taskKey(), key.fileKey(), tf));
+        });
+        matched.sort((a, b) -> Long.compare(a.tf().firstNs(), b.tf().firstNs()));
+        int n = filter.limit() > 0 ? Math.min(filter.limit(), matched.size()) : matched.size();
+        byte[] fk = new byte[8];
+        byte[] fv = new byte[FileLayout.SIZE];
+        for (int i = 0; i < n; i++) {
+            Match m = matched.get(i);
+            matched.set(i, null); // let what was emitted go
+            ProcessRecord p = processes.computeIfAbsent(m.taskKey(), t -> Optional.ofNullable(
+                    tasks.process(t, clock))).orElse(null);
+            ByteBuffer.wrap(fk).order(ByteOrder.nativeOrder()).putLong(0, m.fileKey());
+            FileInfo info = files.lookupInto(fk, fv) ? FileLayout.decode(ByteBuffer.wrap(fv).order(ByteOrder.nativeOrder()))
+                    : null;
+            each.accept(record(p, m.fileKey(), m.tf(), info));
         }
-        out.sort((a, b) -> Long.compare(a.firstNs(), b.firstNs()));
-        return DataLayer.limit(out, filter.limit());
     }
 
     Map<String, Object> status() {

@@ -1,14 +1,17 @@
 package jibril.data.internal;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -37,9 +40,9 @@ public class QueryCommand {
 
     @Descriptor("query Jibril's record: query processes|files|flows|domains [--pid N] [--exe REGEX] [--port N] "
             + "[--name REGEX] [--since T] [--limit N] [--json]")
-    public Object query(@Descriptor("processes, files, flows or domains, then: --pid N, --exe REGEX, --path REGEX, "
-            + "--port N, --name REGEX, --since (RFC 3339 or 30s/5m/2h back), --limit N, --json (JSON lines)")
-            String... argv) {
+    public Object query(CommandSession session, @Descriptor("processes, files, flows or domains, then: --pid N, "
+            + "--exe REGEX, --path REGEX, --port N, --name REGEX, --since (RFC 3339 or 30s/5m/2h back), --limit N, "
+            + "--json (JSON lines)") String... argv) {
         String what = null;
         long pid = -1;
         String exe = "";
@@ -73,52 +76,53 @@ public class QueryCommand {
         }
         Query.Filter filter = new Query.Filter(pid < 0 ? null : pid, regex("--exe", exe), regex("--path", path),
                 port < 0 ? null : (int) port, regex("--name", name), instant(since), limit);
-        List<Map<String, Object>> rows = switch (what) {
-            case "processes", "process", "procs" -> processes(filter);
-            case "flows", "flow" -> flows(filter);
-            case "domains", "domain", "names" -> domains(filter);
-            case "files", "file" -> files(filter);
-            default -> throw new IllegalArgumentException(
-                    "unknown record kind '" + what + "': expected processes, files, flows or domains");
-        };
         if (!json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            rows(what, filter, rows::add);
             return rows;
         }
-        StringBuilder out = new StringBuilder();
-        for (Map<String, Object> row : rows) {
-            out.append(gson.toJson(row)).append('\n');
-        }
-        return out.length() == 0 ? "" : out.substring(0, out.length() - 1);
+        // JSON lines go out as they are made: an answer of a million rows never exists as a whole in the daemon.
+        PrintStream out = session.getConsole();
+        rows(what, filter, row -> out.println(gson.toJson(row)));
+        out.flush();
+        return null;
     }
 
-    private List<Map<String, Object>> processes(Query.Filter filter) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (ProcessRecord p : query.processes(filter)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("key", Long.toUnsignedString(p.key()));
-            m.put("pid", p.pid());
-            m.put("ppid", p.ppid());
-            m.put("uid", p.uid());
-            m.put("comm", p.comm());
-            m.put("exe", p.exe());
-            m.put("args", p.args());
-            m.put("cmd", p.cmd());
-            m.put("start", ProcessInfo.rfc3339(p.startNs()));
-            m.put("exec", p.execNs() == 0 ? "" : ProcessInfo.rfc3339(p.execNs()));
-            m.put("exit", p.exited() ? ProcessInfo.rfc3339(p.exitNs()) : "");
-            m.put("retcode", p.retcode());
-            ProcessRecord.Place place = p.place();
-            m.put("user", place.user());
-            m.put("gid", p.gid());
-            m.put("group", place.group());
-            m.put("previous_exe", place.previousExe());
-            m.put("cgroup", place.cgroup());
-            m.put("container_id", place.containerId());
-            m.put("hostname", place.hostname());
-            m.put("namespaces", place.namespaces());
-            rows.add(m);
+    private void rows(String what, Query.Filter filter, Consumer<Map<String, Object>> each) {
+        switch (what) {
+            case "processes", "process", "procs" -> query.processes(filter, p -> each.accept(row(p)));
+            case "flows", "flow" -> query.flows(filter, f -> each.accept(row(f)));
+            case "domains", "domain", "names" -> query.domains(filter, d -> each.accept(row(d)));
+            case "files", "file" -> query.files(filter, f -> each.accept(row(f)));
+            default -> throw new IllegalArgumentException(
+                    "unknown record kind '" + what + "': expected processes, files, flows or domains");
         }
-        return rows;
+    }
+
+    private static Map<String, Object> row(ProcessRecord p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", Long.toUnsignedString(p.key()));
+        m.put("pid", p.pid());
+        m.put("ppid", p.ppid());
+        m.put("uid", p.uid());
+        m.put("comm", p.comm());
+        m.put("exe", p.exe());
+        m.put("args", p.args());
+        m.put("cmd", p.cmd());
+        m.put("start", ProcessInfo.rfc3339(p.startNs()));
+        m.put("exec", p.execNs() == 0 ? "" : ProcessInfo.rfc3339(p.execNs()));
+        m.put("exit", p.exited() ? ProcessInfo.rfc3339(p.exitNs()) : "");
+        m.put("retcode", p.retcode());
+        ProcessRecord.Place place = p.place();
+        m.put("user", place.user());
+        m.put("gid", p.gid());
+        m.put("group", place.group());
+        m.put("previous_exe", place.previousExe());
+        m.put("cgroup", place.cgroup());
+        m.put("container_id", place.containerId());
+        m.put("hostname", place.hostname());
+        m.put("namespaces", place.namespaces());
+        return m;
     }
 
     private static String value(String[] argv, int i, String option) {
@@ -136,69 +140,57 @@ public class QueryCommand {
         }
     }
 
-    private List<Map<String, Object>> files(Query.Filter filter) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (FileRecord f : query.files(filter)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("pid", f.process().pid());
-            m.put("exe", f.process().exe());
-            m.put("path", f.path());
-            m.put("actions", f.actions());
-            m.put("counts", f.counts());
-            m.put("type", f.type());
-            m.put("mode", String.format("%04o", f.mode()));
-            m.put("uid", f.uid());
-            m.put("gid", f.gid());
-            m.put("fs", f.fs());
-            m.put("first", ProcessInfo.rfc3339(f.firstNs()));
-            m.put("last", ProcessInfo.rfc3339(f.lastNs()));
-            rows.add(m);
-        }
-        return rows;
+    private static Map<String, Object> row(FileRecord f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pid", f.process().pid());
+        m.put("exe", f.process().exe());
+        m.put("path", f.path());
+        m.put("actions", f.actions());
+        m.put("counts", f.counts());
+        m.put("type", f.type());
+        m.put("mode", String.format("%04o", f.mode()));
+        m.put("uid", f.uid());
+        m.put("gid", f.gid());
+        m.put("fs", f.fs());
+        m.put("first", ProcessInfo.rfc3339(f.firstNs()));
+        m.put("last", ProcessInfo.rfc3339(f.lastNs()));
+        return m;
     }
 
-    private List<Map<String, Object>> flows(Query.Filter filter) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (FlowRecord f : query.flows(filter)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            ProcessRecord p = f.process();
-            m.put("pid", p == null ? null : p.pid());
-            m.put("exe", p == null ? "" : p.exe());
-            m.put("proto", f.proto());
-            m.put("ip_version", f.ipVersion());
-            m.put("local", Map.of("address", f.localAddress(), "port", f.localPort()));
-            Map<String, Object> remote = new LinkedHashMap<>();
-            remote.put("address", f.remoteAddress());
-            remote.put("port", f.remotePort());
-            remote.put("names", f.remoteNames());
-            m.put("remote", remote);
-            m.put("initiator", f.initiator());
-            m.put("state", f.state());
-            m.put("ended_by", f.endedBy());
-            m.put("actions", f.actions());
-            m.put("bytes_in", f.bytesIn());
-            m.put("bytes_out", f.bytesOut());
-            m.put("packets_in", f.packetsIn());
-            m.put("packets_out", f.packetsOut());
-            m.put("first", ProcessInfo.rfc3339(f.firstNs()));
-            m.put("last", ProcessInfo.rfc3339(f.lastNs()));
-            rows.add(m);
-        }
-        return rows;
+    private static Map<String, Object> row(FlowRecord f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        ProcessRecord p = f.process();
+        m.put("pid", p == null ? null : p.pid());
+        m.put("exe", p == null ? "" : p.exe());
+        m.put("proto", f.proto());
+        m.put("ip_version", f.ipVersion());
+        m.put("local", Map.of("address", f.localAddress(), "port", f.localPort()));
+        Map<String, Object> remote = new LinkedHashMap<>();
+        remote.put("address", f.remoteAddress());
+        remote.put("port", f.remotePort());
+        remote.put("names", f.remoteNames());
+        m.put("remote", remote);
+        m.put("initiator", f.initiator());
+        m.put("state", f.state());
+        m.put("ended_by", f.endedBy());
+        m.put("actions", f.actions());
+        m.put("bytes_in", f.bytesIn());
+        m.put("bytes_out", f.bytesOut());
+        m.put("packets_in", f.packetsIn());
+        m.put("packets_out", f.packetsOut());
+        m.put("first", ProcessInfo.rfc3339(f.firstNs()));
+        m.put("last", ProcessInfo.rfc3339(f.lastNs()));
+        return m;
     }
 
-    private List<Map<String, Object>> domains(Query.Filter filter) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (DomainRecord d : query.domains(filter)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", d.name());
-            m.put("cnames", d.cnames());
-            m.put("addresses", d.addresses());
-            m.put("first", ProcessInfo.rfc3339(d.firstNs()));
-            m.put("last", ProcessInfo.rfc3339(d.lastNs()));
-            rows.add(m);
-        }
-        return rows;
+    private static Map<String, Object> row(DomainRecord d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", d.name());
+        m.put("cnames", d.cnames());
+        m.put("addresses", d.addresses());
+        m.put("first", ProcessInfo.rfc3339(d.firstNs()));
+        m.put("last", ProcessInfo.rfc3339(d.lastNs()));
+        return m;
     }
 
     static Pattern regex(String option, String value) {

@@ -50,11 +50,11 @@ class QueryParsingTest {
     @Test
     void theCommandRefusesWhatItDoesNotKnow() {
         QueryCommand c = new QueryCommand();
-        assertThrows(IllegalArgumentException.class, () -> c.query());
-        assertThrows(IllegalArgumentException.class, () -> c.query("processes", "--pid"));
-        assertThrows(IllegalArgumentException.class, () -> c.query("processes", "--pid", "x"));
-        assertThrows(IllegalArgumentException.class, () -> c.query("sockets"));
-        assertThrows(IllegalArgumentException.class, () -> c.query("processes", "--colour", "red"));
+        assertThrows(IllegalArgumentException.class, () -> c.query(null));
+        assertThrows(IllegalArgumentException.class, () -> c.query(null, "processes", "--pid"));
+        assertThrows(IllegalArgumentException.class, () -> c.query(null, "processes", "--pid", "x"));
+        assertThrows(IllegalArgumentException.class, () -> c.query(null, "sockets"));
+        assertThrows(IllegalArgumentException.class, () -> c.query(null, "processes", "--colour", "red"));
     }
 
     private static ProcessRecord record(int exitCode) {
