@@ -101,8 +101,10 @@ record Settings(boolean enabled, String name, URI url, String token, String mode
         List<String> errors = new ArrayList<>();
         for (Map.Entry<String, ?> e : props.entrySet()) {
             String k = e.getKey();
-            if (FRAMEWORK.contains(k) || k.startsWith("service.") || k.startsWith("component.")
-                    || k.startsWith("felix.") || k.startsWith("osgi.")) {
+            // jibril.*, service.*, component.*, felix.* are the framework's (jibril.config reserves them too)
+            if (FRAMEWORK.contains(k) || k.startsWith("jibril.") || k.startsWith("service.")
+                    || k.startsWith("component.") || k.startsWith("felix.") || k.startsWith("osgi.")
+                    || k.equals("objectClass")) {
                 continue;
             }
             if (!KEYS.contains(k)) {

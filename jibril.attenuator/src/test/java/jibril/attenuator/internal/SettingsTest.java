@@ -15,8 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** Options from the plugin entry and the AI_* environment variables. */
 class SettingsTest {
 
+    /** As DS hands them over: the configuration's properties and the component's own. */
     static final Map<String, Object> ENTRY = Map.of("jibril.entry", "jibril:attenuator", "jibril.source", "embedded",
-            "service.pid", "jibril.plugin.attenuator");
+            "service.pid", "jibril.plugin.attenuator", "jibril.status.name", "attenuator", "component.name",
+            "jibril.attenuator.internal.AttenuatorComponent", "component.id", 12L);
 
     static Map<String, Object> entry(String... kv) {
         Map<String, Object> m = new java.util.HashMap<>(ENTRY);
@@ -46,6 +48,8 @@ class SettingsTest {
     @Test
     void withoutTheEntryOnlyAiEnabledTurnsItOn() throws Exception {
         assertFalse(Settings.from(Map.of(), Map.of()).enabled());
+        assertFalse(Settings.from(Map.of("jibril.status.name", "attenuator", "component.id", 3L), Map.of()).enabled(),
+                "the component's own properties are not an entry");
         assertFalse(Settings.from(Map.of(), Map.of("AI_TOKEN", "t")).enabled());
         assertTrue(Settings.from(Map.of(), Map.of("AI_ENABLED", "true")).enabled());
         assertFalse(Settings.from(entry("enabled", "false"), Map.of()).enabled());
