@@ -127,7 +127,7 @@ public final class Applier {
             Object a = current.get(k);
             Object b = wanted.get(k);
             if (!Objects.deepEquals(a, b)) {
-                changes.add(k + ": " + show(a) + " -> " + show(b));
+                changes.add(k + ": " + show(Secrets.show(k, a)) + " -> " + show(Secrets.show(k, b)));
             }
         }
         return String.join(", ", changes);

@@ -67,7 +67,7 @@ public final class ConfigCommand {
                 }
                 v = list;
             }
-            m.put(k, v);
+            m.put(k, Secrets.show(k, v));
         }
         return m;
     }

@@ -386,11 +386,11 @@ public final class ConfigParser {
                 if (first == null || override) {
                     target.put(e.pid(), e);
                 } else if (first.text().equals(e.text())) {
-                    warn(where, "\"" + e.text() + "\" is listed twice (first " + at(first.where())
+                    warn(where, "\"" + Secrets.mask(e.text()) + "\" is listed twice (first " + at(first.where())
                             + "); the repeat is ignored");
                 } else {
-                    errors.add(with(where, "\"" + e.text() + "\" configures " + e.pid() + " again (first as \""
-                            + first.text() + "\" " + at(first.where()) + "); list each "
+                    errors.add(with(where, "\"" + Secrets.mask(e.text()) + "\" configures " + e.pid() + " again (first as \""
+                            + Secrets.mask(first.text()) + "\" " + at(first.where()) + "); list each "
                             + (kind == Kind.PLUGIN ? "plugin" : "printer") + " once"));
                 }
             }
@@ -428,7 +428,7 @@ public final class ConfigParser {
     private void crossCheck() {
         for (Entry p : plugins.values()) {
             if (!extensions.containsKey(p.extension())) {
-                warn(p.where(), "\"" + p.text() + "\": extension \"" + p.extension()
+                warn(p.where(), "\"" + Secrets.mask(p.text()) + "\": extension \"" + p.extension()
                         + "\" is not listed in config.extension");
             }
         }
@@ -436,7 +436,7 @@ public final class ConfigParser {
         plugins.values().forEach(p -> pluginRefs.add(p.pluginRef()));
         for (Entry p : printers.values()) {
             if (!pluginRefs.contains(p.pluginRef())) {
-                warn(p.where(), "\"" + p.text() + "\": plugin \"" + p.pluginRef()
+                warn(p.where(), "\"" + Secrets.mask(p.text()) + "\": plugin \"" + p.pluginRef()
                         + "\" is not listed in config.plugin, so this printer may never run");
             }
         }

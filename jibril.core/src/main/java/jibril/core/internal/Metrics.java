@@ -58,6 +58,7 @@ final class Metrics {
         detect(map(rest, "detect"), x);
         printers(map(rest, "printers"), x);
         reactions(map(rest, "reactions"), x);
+        attenuator(map(rest, "attenuator"), x);
         procfs(map(rest, "procfs"), x);
         config(map(rest, "config"), x);
         x.leftovers("jibril_status", rest);
@@ -314,6 +315,68 @@ final class Metrics {
         f.add(take(s, "run"), "outcome", "run");
         f.add(take(s, "failed"), "outcome", "failed");
         f.add(take(s, "timed_out"), "outcome", "timed_out");
+    }
+
+    /** The LLM attenuator (jibril.attenuator): verdicts, and why detections went on without one. */
+    private static void attenuator(Map<String, Object> s, Exposition x) {
+        if (s == null) {
+            return;
+        }
+        if (s.get("state") instanceof String state) {
+            x.gauge("jibril_attenuator_enabled", "1 while the LLM attenuator judges detections, else 0.")
+                    .add(state.equals("enabled") ? 1 : 0);
+        }
+        Map<String, Object> options = map(s, "options");
+        Number budget = take(options, "budget.ms");
+        if (budget != null && s.containsKey("detections")) {
+            x.gauge("jibril_attenuator_budget_seconds", "The most a detection waits for the model's verdict.")
+                    .add(budget.doubleValue() / 1000);
+        }
+        s.remove("options");
+        x.counter("jibril_attenuator_detections_total", "Detections given to the LLM attenuator.")
+                .add(take(s, "detections"));
+        Exposition.Family v = x.counter("jibril_attenuator_verdicts_total",
+                "Detections attenuated with a verdict, by verdict (a false positive or not).");
+        Number attenuated = take(s, "attenuated");
+        Number fp = take(s, "false_positives");
+        if (attenuated != null && fp != null) {
+            v.add(fp, "false_positive", "true");
+            v.add(attenuated.longValue() - fp.longValue(), "false_positive", "false");
+        }
+        x.counter("jibril_attenuator_withheld_total", "False positives withheld from the printers (block mode); "
+                + "they are in the attenuator's withheld file.").add(take(s, "withheld"));
+        x.counter("jibril_attenuator_withheld_write_errors_total",
+                "Events block mode could not keep in its withheld file, and printed instead.")
+                .add(take(s, "withheld_write_errors"));
+        take(s, "unattenuated");
+        Map<String, Object> causes = map(s, "unattenuated_by_cause");
+        if (causes != null) {
+            Exposition.Family f = x.counter("jibril_attenuator_unattenuated_total", "Detections printed without a "
+                    + "verdict, by cause (timeout, http_error, rate_limited, malformed, unreachable, breaker_open, busy).");
+            for (String cause : new ArrayList<>(causes.keySet())) {
+                f.add(take(causes, cause), "cause", cause);
+            }
+        }
+        x.counter("jibril_attenuator_requests_total", "Requests sent to the model's endpoint, retries included.")
+                .add(take(s, "requests"));
+        x.counter("jibril_attenuator_retries_total", "Requests repeated after a 429, a 5xx or a connection failure.")
+                .add(take(s, "retries"));
+        Exposition.Family cache = x.counter("jibril_attenuator_shared_verdicts_total", "Detections that reused the "
+                + "verdict of an identical one, by how (cached: kept verdict; coalesced: joined a call in flight).");
+        cache.add(take(s, "cache_hits"), "how", "cached");
+        cache.add(take(s, "coalesced"), "how", "coalesced");
+        x.gauge("jibril_attenuator_cache_entries", "Verdicts kept for identical detections.").add(take(s, "cache_size"));
+        x.gauge("jibril_attenuator_in_flight", "Requests to the model in progress.").add(take(s, "in_flight"));
+        x.gauge("jibril_attenuator_queue_depth", "Detections waiting for a request thread.").add(take(s, "queued"));
+        Map<String, Object> b = map(s, "breaker");
+        if (b != null) {
+            if (b.get("state") instanceof String state) {
+                x.gauge("jibril_attenuator_breaker_open", "1 while the circuit breaker keeps calls from a failing "
+                        + "endpoint, else 0.").add(state.equals("open") ? 1 : 0);
+            }
+            x.counter("jibril_attenuator_breaker_opened_total", "Times the circuit breaker opened.")
+                    .add(take(b, "opened"));
+        }
     }
 
     private static void procfs(Map<String, Object> s, Exposition x) {

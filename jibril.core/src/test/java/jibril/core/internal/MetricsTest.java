@@ -130,6 +130,36 @@ class MetricsTest {
     }
 
     @Test
+    void theAttenuatorsFiguresHaveStableNames() {
+        Map<String, Object> status = report();
+        status.put("attenuator", m("state", "enabled", "options", m("enabled", true, "token", "set", "budget.ms", 10000L,
+                "temperature", 0.2), "detections", 20L, "attenuated", 12L, "false_positives", 5L, "withheld", 3L,
+                "withheld_write_errors", 0L, "requests", 9L, "retries", 2L, "cache_hits", 4L, "coalesced", 1L,
+                "cache_size", 7, "in_flight", 1, "queued", 0, "unattenuated", 8L,
+                "unattenuated_by_cause", m("timeout", 6L, "rate_limited", 2L),
+                "breaker", m("state", "open", "opened", 1L), "last_error", "timeout: no verdict"));
+        Map<String, Family> f = parse(Metrics.prometheus(status));
+        assertEquals(1.0, value(f, "jibril_attenuator_enabled", ""));
+        assertEquals(10.0, value(f, "jibril_attenuator_budget_seconds", ""));
+        assertEquals(20.0, value(f, "jibril_attenuator_detections_total", ""));
+        assertEquals(5.0, value(f, "jibril_attenuator_verdicts_total", "false_positive=true"));
+        assertEquals(7.0, value(f, "jibril_attenuator_verdicts_total", "false_positive=false"));
+        assertEquals(3.0, value(f, "jibril_attenuator_withheld_total", ""));
+        assertEquals(6.0, value(f, "jibril_attenuator_unattenuated_total", "cause=timeout"));
+        assertEquals(2.0, value(f, "jibril_attenuator_unattenuated_total", "cause=rate_limited"));
+        assertEquals(9.0, value(f, "jibril_attenuator_requests_total", ""));
+        assertEquals(4.0, value(f, "jibril_attenuator_shared_verdicts_total", "how=cached"));
+        assertEquals(1.0, value(f, "jibril_attenuator_breaker_open", ""));
+        assertEquals(1.0, value(f, "jibril_attenuator_breaker_opened_total", ""));
+        assertTrue(f.keySet().stream().noneMatch(n -> n.startsWith("jibril_status_attenuator")), f.keySet().toString());
+
+        status.put("attenuator", m("state", "disabled", "options", m("enabled", false, "budget.ms", 10000L)));
+        f = parse(Metrics.prometheus(status));
+        assertEquals(0.0, value(f, "jibril_attenuator_enabled", ""));
+        assertTrue(f.keySet().stream().noneMatch(n -> n.startsWith("jibril_status_attenuator")), f.keySet().toString());
+    }
+
+    @Test
     void labelValuesAreEscaped() {
         Map<String, Object> status = m("printers", m("we\"ird\\na\nme", m("printed", 1L)));
         String text = Metrics.prometheus(status);
