@@ -56,7 +56,9 @@ final class Dispatch {
 
     private final Map<Attenuator, Entry> attenuators = new ConcurrentHashMap<>();
     private volatile List<Entry> chain = List.of();
-    private final Map<DetectionListener, String> listeners = new ConcurrentHashMap<>();
+    /** In the order they registered: each detection reaches them in that order. */
+    private final Map<DetectionListener, String> listeners = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>());
     private final Supplier<EventPublisher> publisher;
     private final Consumer<String> warn;
     private final BlockingQueue<Pending> deliveries = new ArrayBlockingQueue<>(DELIVERY_QUEUE);
@@ -172,12 +174,25 @@ final class Dispatch {
                 timeouts.incrementAndGet();
             } catch (ExecutionException x) {
                 failures.incrementAndGet();
+                warnFailure(e.name(), x.getCause());
             } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
         return current;
+    }
+
+    private volatile long lastFailureWarnMs;
+
+    /** An attenuator's exception, logged at most once a minute (each one is counted). */
+    private void warnFailure(String name, Throwable cause) {
+        long now = System.currentTimeMillis();
+        if (now - lastFailureWarnMs >= 60_000) {
+            lastFailureWarnMs = now;
+            warn.accept("attenuator " + name + " failed (the event went on unattenuated; further failures this minute "
+                    + "are only counted): " + cause);
+        }
     }
 
     private void queueDelivery(Event event, List<Reaction> reactions) {
@@ -214,7 +229,11 @@ final class Dispatch {
             pub.publish(p.event());
         }
         delivered.incrementAndGet();
-        for (DetectionListener l : listeners.keySet()) {
+        List<DetectionListener> ls;
+        synchronized (listeners) {
+            ls = List.copyOf(listeners.keySet());
+        }
+        for (DetectionListener l : ls) {
             try {
                 l.detected(p.event(), p.reactions());
             } catch (RuntimeException e) {

@@ -73,11 +73,11 @@ import jibril.core.api.StatusSource;
  * validated and compiled, so a broken edit never leaves a window without detection.
  */
 @Component(configurationPid = { Engine.PID, Engine.EVENTS_PID }, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = { ObservationListener.class, StatusSource.class, Printer.class },
-        property = { StatusSource.NAME + "=detect", Printer.NAME + "=events", "osgi.command.scope=jibril",
+        service = { ObservationListener.class, StatusSource.class },
+        property = { StatusSource.NAME + "=detect", "osgi.command.scope=jibril",
                 "osgi.command.function=recipes", "osgi.command.function=reload", "osgi.command.function=events",
                 "osgi.command.function=why" })
-public class Engine implements ObservationListener, StatusSource, Printer {
+public class Engine implements ObservationListener, StatusSource {
 
     static final String PID = "jibril.plugin.detect";
     static final String EVENTS_PID = "jibril.events";
@@ -111,6 +111,7 @@ public class Engine implements ObservationListener, StatusSource, Printer {
     private volatile EventPublisher publisher;
 
     private volatile AlchemiesOptions alchemies;
+    private org.osgi.framework.ServiceRegistration<Printer> recentTap;
 
     /** Attenuators, printers, listeners: the path after detection (created first: references bind before activate). */
     private final Dispatch dispatch = new Dispatch(() -> publisher, msg -> {
@@ -242,6 +243,9 @@ public class Engine implements ObservationListener, StatusSource, Printer {
     void activate(BundleContext context, Config config) {
         bundleContext = context;
         configure(config);
+        Printer tap = this::keepRecent;
+        recentTap = context.registerService(Printer.class, tap,
+                new java.util.Hashtable<>(Map.of(Printer.NAME, "events")));
         worker = new Thread(this::work, "jibril-detect");
         worker.setDaemon(true);
         worker.start();
@@ -266,6 +270,11 @@ public class Engine implements ObservationListener, StatusSource, Printer {
         worker.interrupt();
         worker.join(5_000);
         dispatch.close();
+        try {
+            recentTap.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework is stopping the bundle
+        }
     }
 
     private void requestRescan() {
@@ -729,11 +738,11 @@ public class Engine implements ObservationListener, StatusSource, Printer {
     }
 
     /**
-     * Printer "events": keeps the most recent events every printer got (detections as attenuated, reaction runs,
-     * drops) for {@code jibril:events}.
+     * Printer "events" (registered by {@link #activate}, apart from the engine so that its status is not the
+     * engine's): keeps the most recent events every printer got (detections as attenuated, reaction runs, drops)
+     * for {@code jibril:events}.
      */
-    @Override
-    public void print(Event event) {
+    private void keepRecent(Event event) {
         synchronized (recent) {
             recent.addLast(event);
             while (recent.size() > RECENT) {
