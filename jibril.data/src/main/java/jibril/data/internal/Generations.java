@@ -1,6 +1,6 @@
 package jibril.data.internal;
 
-import java.util.TreeSet;
+import java.util.BitSet;
 
 /**
  * Which generations of one kind of fact userland has reported. The kernel stamps each new fact (an exec, a new
@@ -10,13 +10,24 @@ import java.util.TreeSet;
  */
 final class Generations {
 
-    private final TreeSet<Long> above = new TreeSet<>();
+    /** How far the bit window may trail the cursor before it is moved up (keeps it small, moves rarely). */
+    private static final int REBASE = 1 << 16;
+
+    /**
+     * The reported generations above the cursor, as bits: bit i is generation {@code base + 1 + i}. A bit set
+     * instead of a set of Longs: between two sweeps it may hold a million claims past a hole (a generation whose
+     * entry was updated again before anyone read it), and a tree of boxed Longs cost 64 bytes and a log-time
+     * walk each.
+     */
+    private BitSet above = new BitSet();
+    private long base;
     private long cursor;
     private long missed;
     private long previousGlobal;
 
     Generations(long cursor) {
         this.cursor = cursor;
+        this.base = cursor;
         this.previousGlobal = cursor;
     }
 
@@ -45,24 +56,26 @@ final class Generations {
      */
     synchronized void skipTo(long global) {
         if (global > cursor) {
-            above.headSet(global, true).clear();
-            cursor = global;
+            moveCursor(global);
         }
         previousGlobal = Math.max(previousGlobal, global);
     }
 
     synchronized boolean isHandled(long seq) {
-        return seq <= cursor || above.contains(seq);
+        return seq <= cursor || claimed(seq);
     }
 
     /** Marks seq reported; false when it already was (the caller must not report it again). */
     synchronized boolean claim(long seq) {
-        if (seq <= cursor || !above.add(seq)) {
+        if (seq <= cursor || claimed(seq)) {
             return false;
         }
-        while (above.remove(cursor + 1)) {
-            cursor++;
+        long offset = seq - base - 1;
+        if (offset >= Integer.MAX_VALUE) {
+            return true; // beyond any window (billions of facts since the last sweep): reported, not remembered
         }
+        above.set((int) offset);
+        advance();
         return true;
     }
 
@@ -76,10 +89,8 @@ final class Generations {
         if (global <= cursor) {
             return;
         }
-        var reported = above.headSet(global, true);
-        missed += Math.max(0, (global - cursor) - reported.size());
-        reported.clear();
-        cursor = global;
+        missed += Math.max(0, (global - cursor) - claimedIn(cursor, global));
+        moveCursor(global);
     }
 
     /**
@@ -92,17 +103,50 @@ final class Generations {
     synchronized void settle(long global, Iterable<Long> present) {
         long firstUnreported = Long.MAX_VALUE;
         for (long g : present) {
-            if (g > cursor && g <= global && !above.contains(g)) {
+            if (g > cursor && g <= global && !claimed(g)) {
                 firstUnreported = Math.min(firstUnreported, g);
             }
         }
         long to = firstUnreported == Long.MAX_VALUE ? global : firstUnreported - 1;
         if (to > cursor) {
-            above.headSet(to, true).clear();
-            cursor = to;
-            while (above.remove(cursor + 1)) {
-                cursor++;
-            }
+            moveCursor(to);
+            advance();
+        }
+    }
+
+    private boolean claimed(long seq) {
+        long offset = seq - base - 1;
+        return offset >= 0 && offset < Integer.MAX_VALUE && above.get((int) offset);
+    }
+
+    /** Claimed generations in (from, to]. */
+    private long claimedIn(long from, long to) {
+        long lo = Math.max(0, from - base);
+        long hi = Math.min((long) Integer.MAX_VALUE, to - base);
+        return hi <= lo ? 0 : above.get((int) lo, (int) hi).cardinality();
+    }
+
+    /** The cursor to {@code to} (above it), then over every claim that follows it without a hole. */
+    private void moveCursor(long to) {
+        cursor = to;
+        rebase();
+    }
+
+    private void advance() {
+        long offset = cursor - base; // the bit of cursor + 1
+        while (offset < Integer.MAX_VALUE && above.get((int) offset)) {
+            cursor++;
+            offset++;
+        }
+        rebase();
+    }
+
+    /** Drops the bits at or below the cursor once they are many, so the window starts near the cursor again. */
+    private void rebase() {
+        long behind = cursor - base;
+        if (behind > 0 && (behind >= REBASE || behind >= above.length())) {
+            above = behind >= above.length() ? new BitSet() : above.get((int) behind, above.length());
+            base = cursor;
         }
     }
 }

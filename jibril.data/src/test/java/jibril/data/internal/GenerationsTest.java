@@ -66,4 +66,75 @@ class GenerationsTest {
         all.settle(20, java.util.List.of(11L));
         assertEquals(20, all.cursor(), "everything present was reported: the cursor reaches global");
     }
+
+    /** The reference: the set-of-claims semantics the bit window must keep, checked on random histories. */
+    private static final class Model {
+        final java.util.TreeSet<Long> above = new java.util.TreeSet<>();
+        long cursor;
+        long missed;
+
+        Model(long cursor) {
+            this.cursor = cursor;
+        }
+
+        boolean claim(long seq) {
+            if (seq <= cursor || !above.add(seq)) {
+                return false;
+            }
+            while (above.remove(cursor + 1)) {
+                cursor++;
+            }
+            return true;
+        }
+
+        void sweptUpTo(long global) {
+            if (global <= cursor) {
+                return;
+            }
+            var reported = above.headSet(global, true);
+            missed += Math.max(0, (global - cursor) - reported.size());
+            reported.clear();
+            cursor = global;
+        }
+
+        void skipTo(long global) {
+            if (global > cursor) {
+                above.headSet(global, true).clear();
+                cursor = global;
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = { 0, 1, 42, 1_000_003 })
+    void theBitWindowAgreesWithTheSetSemanticsOnRandomHistories(long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        long start = seed * 7;
+        Generations g = new Generations(start);
+        Model m = new Model(start);
+        long global = start;
+        for (int step = 0; step < 400_000; step++) {
+            int op = r.nextInt(1000);
+            if (op < 950) {
+                global += r.nextInt(3);
+                // Claims near the head mostly, some far behind (late notices), some repeated.
+                long seq = Math.max(1, global - (r.nextInt(10) == 0 ? r.nextInt(200_000) : r.nextInt(50)));
+                assertEquals(m.claim(seq), g.claim(seq), "claim " + seq + " at step " + step);
+            } else if (op < 990) {
+                long to = global - r.nextInt(100);
+                m.sweptUpTo(to);
+                g.sweptUpTo(to);
+            } else {
+                long to = global - r.nextInt(1000);
+                m.skipTo(to);
+                g.skipTo(to);
+            }
+            assertEquals(m.cursor, g.cursor(), "cursor at step " + step);
+            if (step % 1000 == 0) {
+                long probe = m.cursor + r.nextInt(500);
+                assertEquals(probe <= m.cursor || m.above.contains(probe), g.isHandled(probe), "handled " + probe);
+            }
+        }
+        assertEquals(m.missed, g.missed());
+    }
 }
