@@ -93,12 +93,53 @@ public class PrinterConfigTest {
         assertEquals(4L, figures("varlog").get("seq"));
     }
 
+    @Test
+    public void twoPrintersOfOneKindRunSideBySideUnderTheirOwnNames() throws Exception {
+        Path file = Path.of(context.getProperty("jibril.config"));
+        Path dir = Path.of(context.getProperty("jibril.itest.dir"));
+        String original = Files.readString(file);
+        String key = "chain-key=" + dir.resolve("chain.key");
+        Path main = dir.resolve("main-log");
+        Path audit = dir.resolve("audit-log");
+        // One varlog as usual, one more named "audit" (its kind from the printers section), in another directory.
+        setPrintersAndSection(file, original, "printers:\n  audit:\n    type: varlog\n    dir: " + audit + "\n",
+                "jibril:printers:varlog:dir=" + main + ":" + key, "jibril:printers:audit:" + key);
+        assertTrue("printers not started: " + printers() + "\nconfig: " + section("config") + "\nfile:\n"
+                + Files.readString(file), Waits.until(10_000,
+                () -> printers().keySet().containsAll(List.of("varlog", "audit"))));
+        publisher.publish(event("inst-1"));
+        publisher.publish(event("inst-2"));
+        assertTrue(Waits.until(5_000, () -> lines(main.resolve("jibril.log")).size() == 2));
+        // The instance writes <its name>.log by default, with a chain of its own.
+        assertTrue(Waits.until(5_000, () -> lines(audit.resolve("audit.log")).size() == 2));
+        assertTrue(lines(audit.resolve("audit.log")).get(1).contains(",\"chain\":{\"seq\":2,"));
+        assertEquals(audit.resolve("audit.log").toString(), figures("audit").get("file"));
+
+        // Removing the instance stops it alone.
+        setPrinters(file, original, "jibril:printers:varlog:dir=" + main + ":" + key);
+        assertTrue("the instance did not stop: " + printers(), Waits.until(10_000, () -> !printers().containsKey("audit")));
+        publisher.publish(event("inst-3"));
+        assertTrue(Waits.until(5_000, () -> lines(main.resolve("jibril.log")).size() == 3));
+        Thread.sleep(300);
+        assertEquals(2, lines(audit.resolve("audit.log")).size());
+    }
+
     private static void setPrinters(Path file, String original, String... entries) throws IOException {
+        setPrintersAndSection(file, original, "", entries);
+    }
+
+    /** The config file with these printer entries and this printers section (the container is shared). */
+    private static void setPrintersAndSection(Path file, String original, String section, String... entries)
+            throws IOException {
         StringBuilder list = new StringBuilder("[");
         for (int i = 0; i < entries.length; i++) {
             list.append(i > 0 ? ", " : "").append('"').append(entries[i]).append('"');
         }
-        Files.writeString(file, original.replace("printer: []", "printer: " + list + "]"));
+        list.append(']');
+        String text = original.replaceFirst("(?s)\nprinters:\n.*", "\n");
+        int at = text.indexOf("  printer: ");
+        int eol = text.indexOf('\n', at);
+        Files.writeString(file, text.substring(0, at) + "  printer: " + list + text.substring(eol) + section);
     }
 
     private static List<String> lines(Path p) {
@@ -116,9 +157,13 @@ public class PrinterConfigTest {
     }
 
     private Map<String, Object> printers() {
+        return section("printers");
+    }
+
+    private Map<String, Object> section(String name) {
         try {
             for (ServiceReference<StatusSource> r : context.getServiceReferences(StatusSource.class,
-                    "(" + StatusSource.NAME + "=printers)")) {
+                    "(" + StatusSource.NAME + "=" + name + ")")) {
                 StatusSource s = context.getService(r);
                 try {
                     return s.status();

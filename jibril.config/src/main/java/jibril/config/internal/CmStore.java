@@ -33,8 +33,8 @@ final class CmStore implements ConfigStore {
         Map<String, Map<String, Object>> out = new TreeMap<>();
         for (Configuration c : list("(" + Pids.SOURCE + "=*)")) {
             Dictionary<String, Object> props = c.getProperties();
-            if (props != null && c.getFactoryPid() == null) {
-                out.put(c.getPid(), toMap(props));
+            if (props != null) {
+                out.put(c.getPid(), toMap(props)); // a printer instance's PID is <factory>~<name>
             }
         }
         return out;
@@ -53,7 +53,10 @@ final class CmStore implements ConfigStore {
 
     @Override
     public void put(String pid, Map<String, Object> properties) throws IOException {
-        cm.getConfiguration(pid, ANY_LOCATION).updateIfDifferent(new Hashtable<>(properties));
+        int tilde = pid.indexOf('~');
+        Configuration c = tilde < 0 ? cm.getConfiguration(pid, ANY_LOCATION)
+                : cm.getFactoryConfiguration(pid.substring(0, tilde), pid.substring(tilde + 1), ANY_LOCATION);
+        c.updateIfDifferent(new Hashtable<>(properties));
     }
 
     @Override

@@ -155,6 +155,7 @@ public final class ConfigParser {
             applyOverrides(overrides);
         }
         mergePrinterSection();
+        printerInstances();
         crossCheck();
         return result();
     }
@@ -349,6 +350,31 @@ public final class ConfigParser {
                         + "\", so these options have no effect");
             }
         }
+    }
+
+    /**
+     * Printer instances: an entry with {@code type=<kind>} (in the entry or the printers section) is a printer of
+     * that kind under its own name, e.g. two http printers to two endpoints. The kind must be a name; the
+     * entries are keyed again by the configuration they make, which must not repeat.
+     */
+    private void printerInstances() {
+        LinkedHashMap<String, Entry> byPid = new LinkedHashMap<>();
+        for (Entry e : printers.values()) {
+            String type = e.options().get(Entry.TYPE);
+            if (type != null && !NAME.matcher(type).matches()) {
+                SectionOption o = printerSection.getOrDefault(e.printer(), Map.of()).get(Entry.TYPE);
+                errors.add(with(o != null ? o.where() : e.where(), "\"" + type + "\" is not a printer kind (letters,"
+                        + " digits, '_' and '-'; for example http, varlog, file)"));
+                continue;
+            }
+            Entry first = byPid.putIfAbsent(e.pid(), e);
+            if (first != null) {
+                errors.add(with(e.where(), "\"" + e.text() + "\" configures " + e.pid() + " again (first as \""
+                        + first.text() + "\" " + at(first.where()) + "); list each printer once"));
+            }
+        }
+        printers.clear();
+        printers.putAll(byPid);
     }
 
     /** Fills the lists the file left out with their defaults (a list given empty stays empty). */

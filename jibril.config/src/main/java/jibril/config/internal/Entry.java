@@ -16,9 +16,21 @@ import java.util.Map;
 public record Entry(String text, String extension, String plugin, String printer, Map<String, String> options,
         Problem where) {
 
-    /** The ConfigAdmin PID this entry configures: {@code <ext>.plugin.<name>} or {@code <ext>.printer.<name>}. */
+    /** The option that makes a printer entry a named instance of another printer type. */
+    public static final String TYPE = "type";
+
+    /**
+     * The ConfigAdmin PID this entry configures: {@code <ext>.plugin.<name>} for a plugin; for a printer always a
+     * factory configuration, {@code <ext>.printer.<kind>~<name>}, where the kind is the {@code type} option or
+     * else the name itself. Always a factory configuration, because Declarative Services refuses to give one
+     * component both a singleton and factory configurations: so several printers of one kind (two http
+     * endpoints) can run side by side, and one can be added next to another while the daemon runs.
+     */
     public String pid() {
-        return printer == null ? extension + ".plugin." + plugin : extension + ".printer." + printer;
+        if (printer == null) {
+            return extension + ".plugin." + plugin;
+        }
+        return extension + ".printer." + options.getOrDefault(TYPE, printer) + "~" + printer;
     }
 
     /** {@code extension:plugin}, the plugin this entry belongs to. */

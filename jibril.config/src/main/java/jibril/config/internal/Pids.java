@@ -16,8 +16,10 @@ import java.util.Map;
  * <li>{@code jibril.caches}: one Integer per cache ({@code rec.tasks}, {@code task.file}...) in entries (units
  * &times; 1024)</li>
  * <li>{@code jibril.extensions}: {@code names} String[]; {@code jibril.events}: {@code enabled} String[]</li>
- * <li>{@code <ext>.plugin.<name>} per {@code config.plugin} entry and {@code <ext>.printer.<name>} per
- * {@code config.printer} entry: the entry's options as Strings, and {@code jibril.entry} = the entry text</li>
+ * <li>{@code <ext>.plugin.<name>} per {@code config.plugin} entry and {@code <ext>.printer.<kind>~<name>} per
+ * {@code config.printer} entry: the entry's options as Strings, and {@code jibril.entry} = the entry text; a
+ * printer is the factory configuration {@code <ext>.printer.<kind>~<name>} (kind: its {@code type} option, else
+ * its name) with {@code jibril.printer.name} = its name</li>
  * </ul>
  * Every configuration also carries {@code jibril.source} = the file path or {@code embedded}: it marks the
  * configurations this bundle owns.
@@ -47,6 +49,8 @@ public final class Pids {
     public static final String STDERR = "stderr";
     public static final String NAMES = "names";
     public static final String ENABLED = "enabled";
+    /** The printer's name (jibril.core.api.Printer.NAME), given to the instances of a printer kind. */
+    public static final String PRINTER_NAME = "jibril.printer.name";
 
     /** The configurations for {@code config}, PID to properties, in a stable order. */
     public static Map<String, Map<String, Object>> of(JibrilConfig config, String source) {
@@ -75,7 +79,10 @@ public final class Pids {
             put(out, e.pid(), entry(e), source);
         }
         for (Entry e : config.printers()) {
-            put(out, e.pid(), entry(e), source);
+            Map<String, Object> props = entry(e);
+            props.remove(Entry.TYPE); // the kind is the factory PID, not an option the printer reads
+            props.put(PRINTER_NAME, e.printer()); // its name in status, metrics and logs
+            put(out, e.pid(), props, source);
         }
         return Collections.unmodifiableMap(out);
     }

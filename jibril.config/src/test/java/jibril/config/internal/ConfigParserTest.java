@@ -66,7 +66,8 @@ class ConfigParserTest {
         m.put("jibril.plugin.detect", props("jibril.entry", "jibril:detect", "jibril.source", source));
         m.put("jibril.plugin.alchemies", props("path", "/etc/jibril/alchemies", "jibril.entry",
                 "jibril:alchemies:path=/etc/jibril/alchemies", "jibril.source", source));
-        m.put("jibril.printer.stdout", props("jibril.entry", "jibril:printers:stdout", "jibril.source", source));
+        m.put("jibril.printer.stdout~stdout", props("jibril.entry", "jibril:printers:stdout", "jibril.printer.name",
+                "stdout", "jibril.source", source));
         return m;
     }
 
@@ -167,14 +168,14 @@ class ConfigParserTest {
                 "jibril:netpolicy:file=/etc/jibril/netpolicy.yaml:mode=enforce", "jibril.source", FILE),
                 pids.get("jibril.plugin.netpolicy"));
         assertEquals(props("url", "https://siem.example.com:8443/in", "token", "abc", "jibril.entry",
-                "jibril:printers:webhook:url=https://siem.example.com:8443/in:token=abc", "jibril.source", FILE),
-                pids.get("jibril.printer.webhook"));
+                "jibril:printers:webhook:url=https://siem.example.com:8443/in:token=abc", "jibril.printer.name",
+                "webhook", "jibril.source", FILE), pids.get("jibril.printer.webhook~webhook"));
         assertArrayEquals(new String[] { "jibril:detect:file_example", "jibril:netpolicy:dropip" },
                 (Object[]) pids.get("jibril.events").get("enabled"));
         assertArrayEquals(new String[] { "jibril" }, (Object[]) pids.get("jibril.extensions").get("names"));
         assertEquals(List.of("jibril.runtime", "jibril.cadences", "jibril.caches", "jibril.extensions",
                 "jibril.events", "jibril.plugin.hold", "jibril.plugin.printers", "jibril.plugin.netpolicy",
-                "jibril.printer.webhook"), List.copyOf(pids.keySet()));
+                "jibril.printer.webhook~webhook"), List.copyOf(pids.keySet()));
     }
 
     // ---- errors: each names file, line, column, field, what was found and what was expected
@@ -356,9 +357,43 @@ class ConfigParserTest {
                 "token-file", "/etc/jibril/siem.token"), http.options());
         assertEquals("jibril:printers:http:gzip=true", http.text());
         assertEquals(Map.of(), c.printers().get(1).options());
-        Map<String, Object> props = Pids.of(c, FILE).get("jibril.printer.http");
+        Map<String, Object> props = Pids.of(c, FILE).get("jibril.printer.http~http");
         assertEquals("https://siem.example.com:8443/in", props.get("url"));
         assertEquals("500", props.get("batch-size"));
+    }
+
+    @Test
+    void printerInstancesOfOneKindRunSideBySide() {
+        JibrilConfig c = ok("""
+                config:
+                  plugin: [jibril:printers]
+                  printer:
+                    - jibril:printers:siem
+                    - jibril:printers:archive:type=http:url=https://b.example.com/in
+                    - jibril:printers:http:url=https://c.example.com/in
+                printers:
+                  siem:
+                    type: http
+                    url: https://a.example.com/in
+                """);
+        Map<String, Map<String, Object>> pids = Pids.of(c, FILE);
+        Map<String, Object> siem = pids.get("jibril.printer.http~siem");
+        assertEquals("https://a.example.com/in", siem.get("url"));
+        assertEquals("siem", siem.get("jibril.printer.name"));
+        assertFalse(siem.containsKey("type"), "the type is the factory, not an option the printer sees");
+        assertEquals("archive", pids.get("jibril.printer.http~archive").get("jibril.printer.name"));
+        assertEquals("https://c.example.com/in", pids.get("jibril.printer.http~http").get("url"));
+        assertEquals("http", pids.get("jibril.printer.http~http").get("jibril.printer.name"));
+
+        assertEquals(FILE + ":6:11: printers.siem.type: \"not a kind\" is not a printer kind (letters, digits, '_' and"
+                + " '-'; for example http, varlog, file)", onlyError("""
+                config:
+                  plugin: [jibril:printers]
+                  printer: [jibril:printers:siem]
+                printers:
+                  siem:
+                    type: not a kind
+                """));
     }
 
     @Test
@@ -460,7 +495,7 @@ class ConfigParserTest {
                 FILE + ":4:13: config.printer[0]: \"acme:kafka:topic\": plugin \"acme:kafka\" is not listed in"
                         + " config.plugin, so this printer may never run"),
                 r.warnings().stream().map(Problem::toString).toList());
-        assertEquals("acme.printer.topic", r.config().printers().get(0).pid());
+        assertEquals("acme.printer.topic~topic", r.config().printers().get(0).pid());
     }
 
     // ---- overrides from framework properties

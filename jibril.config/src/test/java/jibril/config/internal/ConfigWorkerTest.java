@@ -311,7 +311,7 @@ class ConfigWorkerTest {
         ConfigWorker w = new ConfigWorker(file, null, o, store, recorder);
         w.tick();
         assertEquals("debug", store.configs.get("jibril.runtime").get("log.level"));
-        assertTrue(store.configs.containsKey("jibril.printer.varlog"));
+        assertTrue(store.configs.containsKey("jibril.printer.varlog~varlog"));
     }
 
     @Test

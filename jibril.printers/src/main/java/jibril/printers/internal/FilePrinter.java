@@ -55,7 +55,7 @@ public class FilePrinter implements Printer, StatusSource {
 
     @Activate
     void activate(Config config, Map<String, Object> props) throws IOException {
-        Options o = new Options("file");
+        Options o = new Options(String.valueOf(props.getOrDefault(Printer.NAME, "file")));
         Set<String> known = new HashSet<>(ChainedPrinter.COMMON);
         known.add("path");
         o.onlyKnown(props, known);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.Set;
@@ -98,18 +99,22 @@ public class HttpPrinter implements Printer, StatusSource {
 
     @Activate
     void activate(Config c, Map<String, Object> props) throws IOException {
-        Options o = new Options("http");
+        String name = String.valueOf(props.getOrDefault(Printer.NAME, "http"));
+        Options o = new Options(name);
         o.onlyKnown(props, KEYS);
         HttpDelivery.Settings settings = settings(o, c);
         long max = o.size("spool-max", c.spool$_$max());
         if (max < 64 << 10) {
             throw o.problem("spool-max", c.spool$_$max(), "at least 64K");
         }
-        spool = new Spool(o.path("spool", c.spool()), max, Math.max(64 << 10, Math.min(max / 8, 16 << 20)));
+        // An instance of the kind (type=http under another name) has a spool of its own by default.
+        String spoolDir = name.equals("http") || !c.spool().equals(DEFAULT_SPOOL) ? c.spool()
+                : Path.of(DEFAULT_SPOOL).resolveSibling(name).toString();
+        spool = new Spool(o.path("spool", spoolDir), max, Math.max(64 << 10, Math.min(max / 8, 16 << 20)));
         delivery = new HttpDelivery(settings, spool, logger);
         delivery.start();
-        logger.info("printer http posts to {} ({} events waiting in the spool {})", settings.url(), spool.pending(),
-                c.spool());
+        logger.info("printer {} posts to {} ({} events waiting in the spool {})", name, settings.url(), spool.pending(),
+                spoolDir);
     }
 
     /** The delivery settings from the options; every problem names its option. */

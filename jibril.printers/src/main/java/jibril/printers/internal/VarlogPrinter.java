@@ -64,16 +64,19 @@ public class VarlogPrinter implements Printer, StatusSource {
 
     @Activate
     void activate(Config config, Map<String, Object> props) throws IOException {
-        Options o = new Options("varlog");
+        String instance = String.valueOf(props.getOrDefault(Printer.NAME, "varlog"));
+        Options o = new Options(instance);
         Set<String> known = new HashSet<>(ChainedPrinter.COMMON);
         known.addAll(Set.of("dir", "name"));
         o.onlyKnown(props, known);
-        String name = o.required("name", config.name());
+        // An instance of the kind (type=varlog under another name) writes <its name>.log by default.
+        String name = o.required("name", instance.equals("varlog") || !config.name().equals(DEFAULT_NAME)
+                ? config.name() : instance + ".log");
         if (name.contains("/")) {
             throw o.problem("name", name, "a file name without '/'");
         }
         Path file = o.path("dir", config.dir()).resolve(name);
-        printer = new ChainedPrinter("varlog", file, o, config.max$_$size(), config.max$_$age(), config.keep(),
+        printer = new ChainedPrinter(instance, file, o, config.max$_$size(), config.max$_$age(), config.keep(),
                 config.chain$_$key(), logger);
         logger.info("printer varlog writes {}", file);
     }

@@ -26,7 +26,7 @@ public class VoidPrinter implements Printer, StatusSource {
 
     @Activate
     void activate(Map<String, Object> props) {
-        new Options("void").onlyKnown(props, Set.of());
+        new Options(String.valueOf(props.getOrDefault(Printer.NAME, "void"))).onlyKnown(props, Set.of());
     }
 
     @Override
