@@ -179,34 +179,11 @@ static __always_inline void notice(__u32 family, const __u8 *addr, __u16 rport, 
 	bpf_ringbuf_submit(d, 0);
 }
 
-/* 1: let it through, 0: refuse. */
-static __always_inline int judge_addr(struct bpf_sock_addr *ctx, __u8 hook)
+/* 1: let it through, 0: refuse. The ctx fields a program may read depend on its attach type, so the address is
+ * read by the callers (user_ip4 in the *4 programs, user_ip6 in the *6 ones). */
+static __always_inline int judge(struct bpf_sock_addr *ctx, const struct np_config *cfg, __u32 family,
+				 const __u8 *addr, __u8 hook)
 {
-	__u32 zero = 0;
-	struct np_config *cfg = bpf_map_lookup_elem(&np_config, &zero);
-	if (!cfg || cfg->cidr_mode == NP_MODE_BYPASS)
-		return 1;
-	__u8 addr[16] = {};
-	__u32 family;
-	if (ctx->user_family == 2 /* AF_INET */) {
-		family = 4;
-		__u32 a = ctx->user_ip4;
-		__builtin_memcpy(addr, &a, 4);
-	} else if (ctx->user_family == 10 /* AF_INET6 */) {
-		__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
-		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
-			family = 4; /* an IPv4-mapped address reaches the IPv4 peer */
-			__builtin_memcpy(addr, &w3, 4);
-		} else {
-			family = 6;
-			__builtin_memcpy(addr, &w0, 4);
-			__builtin_memcpy(addr + 4, &w1, 4);
-			__builtin_memcpy(addr + 8, &w2, 4);
-			__builtin_memcpy(addr + 12, &w3, 4);
-		}
-	} else {
-		return 1;
-	}
 	count(NP_CNT_DECISIONS);
 	__u32 index;
 	__u8 action = lookup(cfg, family, addr, &index);
@@ -226,28 +203,60 @@ static __always_inline int judge_addr(struct bpf_sock_addr *ctx, __u8 hook)
 	return 1;
 }
 
+static __always_inline int judge4(struct bpf_sock_addr *ctx, __u8 hook)
+{
+	__u32 zero = 0;
+	struct np_config *cfg = bpf_map_lookup_elem(&np_config, &zero);
+	if (!cfg || cfg->cidr_mode == NP_MODE_BYPASS)
+		return 1;
+	__u8 addr[16] = {};
+	__u32 a = ctx->user_ip4;
+	__builtin_memcpy(addr, &a, 4);
+	return judge(ctx, cfg, 4, addr, hook);
+}
+
+static __always_inline int judge6(struct bpf_sock_addr *ctx, __u8 hook)
+{
+	__u32 zero = 0;
+	struct np_config *cfg = bpf_map_lookup_elem(&np_config, &zero);
+	if (!cfg || cfg->cidr_mode == NP_MODE_BYPASS)
+		return 1;
+	__u8 addr[16] = {};
+	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
+		/* an IPv4-mapped address reaches the IPv4 peer */
+		__builtin_memcpy(addr, &w3, 4);
+		return judge(ctx, cfg, 4, addr, hook);
+	}
+	__builtin_memcpy(addr, &w0, 4);
+	__builtin_memcpy(addr + 4, &w1, 4);
+	__builtin_memcpy(addr + 8, &w2, 4);
+	__builtin_memcpy(addr + 12, &w3, 4);
+	return judge(ctx, cfg, 6, addr, hook);
+}
+
 SEC("cgroup/connect4")
 int np_connect4(struct bpf_sock_addr *ctx)
 {
-	return judge_addr(ctx, NP_HOOK_CONNECT);
+	return judge4(ctx, NP_HOOK_CONNECT);
 }
 
 SEC("cgroup/connect6")
 int np_connect6(struct bpf_sock_addr *ctx)
 {
-	return judge_addr(ctx, NP_HOOK_CONNECT);
+	return judge6(ctx, NP_HOOK_CONNECT);
 }
 
 SEC("cgroup/sendmsg4")
 int np_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return judge_addr(ctx, NP_HOOK_SENDMSG);
+	return judge4(ctx, NP_HOOK_SENDMSG);
 }
 
 SEC("cgroup/sendmsg6")
 int np_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return judge_addr(ctx, NP_HOOK_SENDMSG);
+	return judge6(ctx, NP_HOOK_SENDMSG);
 }
 
 /* Packets of flows that were established before their peer was denied. Only blocking modes act here: a flow
