@@ -372,6 +372,110 @@ class NetPolicyTest {
         }
     }
 
+    /** A DNS exchange inside a network namespace of this test: its own server on its own 127.0.0.1:53. */
+    private static final String DNS = """
+            import socket, struct, sys
+            name, cname, addr = sys.argv[1], sys.argv[2], sys.argv[3]
+            def labels(n):
+                return b''.join(bytes([len(p)]) + p.encode() for p in n.split('.')) + b'\\0'
+            def question(flags):
+                return struct.pack('>HHHHHH', 0x4a49, flags, 1, 0, 0, 0) + labels(name) + struct.pack('>HH', 1, 1)
+            srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(('127.0.0.1', 53)); srv.settimeout(5)
+            cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.settimeout(5)
+            cli.sendto(question(0x0100), ('127.0.0.1', 53))
+            q, peer = srv.recvfrom(512)
+            a = bytearray(question(0x8180))
+            if cname != '-':
+                a[7] = 2
+                t = labels(cname)
+                a += b'\\xc0\\x0c' + struct.pack('>HHIH', 5, 1, 300, len(t)) + t + t
+            else:
+                a[7] = 1
+                a += b'\\xc0\\x0c'
+            a += struct.pack('>HHIH', 1, 1, 300, 4) + socket.inet_aton(addr)
+            srv.sendto(bytes(a), peer)
+            cli.recvfrom(512)
+            print('answered')
+            """;
+
+    private static void resolveInNetns(String netns, String name, String cname, String address) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-c", DNS, name,
+                cname == null ? "-" : cname, address).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("answered"), out);
+    }
+
+    @Test
+    void addressesOfDeniedDomainsAreBlockedAsSoonAsTheAnswerIsSeen() throws Exception {
+        String netns = "jibril-np-" + ProcessHandle.current().pid();
+        run("ip", "netns", "add", netns);
+        try (JibrilProcess j = new JibrilProcess()) {
+            run("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up");
+            policy = j.dir.resolve("netpolicy.yaml");
+            Files.writeString(policy, """
+                    network_policy:
+                      cidr_mode: both
+                      cidr_policy: allow
+                      resolve_mode: alert
+                      resolve_policy: allow
+                      rules:
+                        - domain: denied.test
+                          policy: deny
+                        - domain: ok.denied.test
+                          policy: allow
+                    """);
+            String plugin = "\"jibril:netpolicy:file=" + policy + ":interval=50:rate=100ms\"";
+            Files.writeString(j.config, """
+                    run-time:
+                      log-level: info
+                      health-port: %d
+                    config:
+                      plugin: [jibril:hold, jibril:procfs, jibril:printers, %s]
+                      printer: [jibril:printers:stdout]
+                      event: [jibril:netpolicy:dropip, jibril:netpolicy:dropdomain]
+                    """.formatted(j.healthPort, plugin));
+            j.start();
+            assertTrue(j.awaitReady(90_000), "daemon not ready:\n" + j.log());
+            awaitPolicy(j);
+            int port = JibrilProcess.freePort();
+            assertFalse(tcp("127.66.3.5", port).equals("EPERM"));
+
+            resolveInNetns(netns, "www.denied.test", null, "127.66.3.5");
+            resolveInNetns(netns, "innocent.test", "cdn.denied.test", "127.66.3.6");
+            resolveInNetns(netns, "fine.test", null, "127.66.3.7");
+            resolveInNetns(netns, "ok.denied.test", null, "127.66.3.9");
+            assertTrue(JibrilProcess.waitFor(10_000, () -> tcp("127.66.3.5", port).equals("EPERM")
+                    && tcp("127.66.3.6", port).equals("EPERM")), j.shell("jibril:netpolicy").output() + j.log());
+            assertFalse(tcp("127.66.3.7", port).equals("EPERM"), "a name no rule covers");
+            assertFalse(tcp("127.66.3.9", port).equals("EPERM"), "the allowed sub-domain");
+            String rules = j.shell("jibril:netpolicy").output();
+            assertTrue(rules.contains("127.66.3.6/32") && rules.contains("cdn.denied.test")
+                    && rules.contains("innocent.test"), rules);
+            JsonObject drop = awaitDropip(j, "127.66.3.6", true);
+            assertTrue(drop.getAsJsonObject("flow").getAsJsonObject("remote").getAsJsonArray("names").toString()
+                    .contains("cdn.denied.test"), drop.toString());
+            assertTrue(JibrilProcess.waitFor(5_000, () -> {
+                try {
+                    return j.events().stream().anyMatch(l -> l.contains("\"name\":\"dropdomain\"")
+                            && l.contains("www.denied.test"));
+                } catch (IOException e) {
+                    return false;
+                }
+            }), String.join("\n", j.events()));
+
+            // a domain blocked through jibril:netpolicy (the NetPolicy service)
+            assertTrue(j.shell("jibril:netpolicy block blocked.test").output().contains("blocked blocked.test"));
+            resolveInNetns(netns, "x.blocked.test", null, "127.66.3.8");
+            assertTrue(JibrilProcess.waitFor(10_000, () -> tcp("127.66.3.8", port).equals("EPERM")), j.log());
+            assertTrue(j.shell("jibril:netpolicy unblock blocked.test").output().contains("unblocked"));
+            assertFalse(tcp("127.66.3.8", port).equals("EPERM"), "unblocked");
+            assertEquals(0, j.stop());
+        } finally {
+            new ProcessBuilder("ip", "netns", "del", netns).start().waitFor();
+        }
+    }
+
     /** The netpolicy links on the root cgroup whose programs this daemon's pins hold. */
     private static int countLinks(JibrilProcess j) throws IOException {
         try (var s = Files.list(j.pinRoot.resolve("netpolicy"))) {
