@@ -349,8 +349,8 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                             break;
                         }
                     }
-                    if (v != null && (p.resolveMode().alerts() || p.cidrMode().alerts())) {
-                        events.dropDomain(d, v.getValue(), p.resolveMode().blocks() || p.cidrMode().blocks(), rateMs);
+                    if (v != null && p.resolveMode().alerts()) {
+                        events.dropDomain(d, v.getValue(), p.cidrMode().blocks(), rateMs);
                     }
                 }
             }
