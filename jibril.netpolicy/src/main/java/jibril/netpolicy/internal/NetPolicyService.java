@@ -100,6 +100,8 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     private Thread reader;
     private volatile boolean stopping;
     private volatile boolean removed;
+    /** Whether a policy file was put in force by this run (until then the kernel holds what an earlier run left). */
+    private volatile boolean loaded;
     private Kernel kernel;
     private DropEvents events;
     private volatile String state = "starting";
@@ -282,8 +284,20 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             if (kernel == null || removed) {
                 return;
             }
+            Policy previous = book.policy();
             book.setPolicy(p);
-            kernel.install(p.cidrMode(), p.cidrPolicy(), book.actions());
+            try {
+                kernel.install(p.cidrMode(), p.cidrPolicy(), book.actions());
+            } catch (BpfException e) {
+                // e.g. more rules than the maps hold: the switch did not happen, the policy in force stays
+                book.setPolicy(previous);
+                fileHash = hash;
+                lastError = f + ": the kernel refused the policy: " + e.getMessage();
+                refused.incrementAndGet();
+                logger.error("{} (the policy in force stays)", lastError);
+                return;
+            }
+            loaded = true;
             fileHash = hash;
             lastError = "";
             lastLoaded = java.time.Instant.now().toString();
@@ -294,8 +308,15 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                 p.rules().size(), kernel.version());
     }
 
-    /** Brings the active rule set in line with the rule book, one atomic entry at a time. Holds the lock. */
+    /**
+     * Brings the active rule set in line with the rule book, one atomic entry at a time. Holds the lock. Until the
+     * file was put in force the book does not know the rules in the kernel (adopted from an earlier run), so nothing
+     * is changed then.
+     */
     private void sync() {
+        if (!loaded) {
+            return;
+        }
         Map<Cidr, Policy.Action> want = book.actions();
         Map<Cidr, Kernel.Entry> have = kernel.active();
         for (Cidr c : have.keySet()) {
@@ -379,8 +400,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     public boolean blockAddress(String cidr, Duration until) {
         Cidr c = Cidr.parse(cidr);
         synchronized (lock) {
+            checkInForce();
             boolean fresh = book.blockAddress(c, until(until));
-            apply();
+            sync();
             return fresh;
         }
     }
@@ -389,8 +411,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     public boolean unblockAddress(String cidr) {
         Cidr c = Cidr.parse(cidr);
         synchronized (lock) {
+            checkInForce();
             boolean was = book.unblockAddress(c);
-            apply();
+            sync();
             return was;
         }
     }
@@ -399,8 +422,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     public boolean blockDomain(String domain, Duration until) {
         String d = Domains.normalize(domain);
         synchronized (lock) {
+            checkInForce();
             boolean fresh = book.blockDomain(d, until(until));
-            apply();
+            sync();
             return fresh;
         }
     }
@@ -409,17 +433,21 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     public boolean unblockDomain(String domain) {
         String d = Domains.normalize(domain);
         synchronized (lock) {
+            checkInForce();
             boolean was = book.unblockDomain(d);
-            apply();
+            sync();
             return was;
         }
     }
 
-    private void apply() {
+    private void checkInForce() {
         if (kernel == null || removed) {
             throw new IllegalStateException("the network policy is not in the kernel (" + state + ")");
         }
-        sync();
+        if (!loaded) {
+            throw new IllegalStateException("the policy file is not in force yet (" + (lastError.isEmpty() ? state
+                    : lastError) + "); blocks apply once it is");
+        }
     }
 
     private static long until(Duration d) {
