@@ -3,7 +3,10 @@
  * The network policy (jibril.netpolicy), enforced in the kernel on the root cgroup v2:
  *  - cgroup/connect4, connect6: TCP connects and UDP connects; 0 refuses with EPERM;
  *  - cgroup/sendmsg4, sendmsg6: datagrams sent to an address on an unconnected socket;
- *  - cgroup_skb/egress: every packet, so that flows established before their peer was denied are cut too.
+ *  - cgroup_skb/egress: every packet, so that flows established before their peer was denied are cut too;
+ *  - cgroup_skb/ingress: DNS answers (UDP, source port 53) for names a domain rule denies are dropped when
+ *    resolve_mode is enforce or both (the question's name, and every label-aligned suffix of it, is looked up in
+ *    the name rules of the same rule set; the longest match wins).
  * Each looks the peer up in the LPM tries of the rule set np_config selects (longest prefix wins; no match: the
  * default policy), counts the hit per rule, and for a denied peer records a drop notice (alert, both) and refuses
  * (enforce, both). Userland switches policies by filling the idle rule set and flipping np_config.gen: there is no
@@ -20,6 +23,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define ETH_P_IP_ 0x0800
 #define ETH_P_IPV6_ 0x86DD
 #define NOTICE_GAP_NS 1000000000ULL
+/* Bounds an index to the name buffer in a way clang cannot optimise away, so the verifier sees the mask. */
+#define NAME_IDX(v) asm volatile("%[x] &= 0xff" : [x] "+r"(v))
 
 /* np_config: key 0 -> struct np_config; written by userland only. */
 struct {
@@ -66,6 +71,38 @@ struct {
 	__type(value, struct np_rule);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } np_v6_b SEC(".maps");
+
+/* The name rules of the two rule sets: key the wire-form hash of a domain (netpolicy.h), value struct np_rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NP_MAX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct np_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} np_names_a SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NP_MAX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct np_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} np_names_b SEC(".maps");
+
+/* Per-CPU scratch for the question's name: its bytes and which of them start a label. */
+struct np_name_buf {
+	__u8 name[NP_NAME_MAX];
+	__u8 start[NP_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct np_name_buf);
+} np_scratch SEC(".maps");
 
 /* np_hits: rule index -> per-CPU decisions that matched it (index 0: the default policy). */
 struct {
@@ -304,6 +341,149 @@ int np_egress(struct __sk_buff *skb)
 	}
 	if (cfg->cidr_mode == NP_MODE_BOTH)
 		notice(family, addr, rport, proto, NP_HOOK_EGRESS, 1, index, bpf_get_socket_cookie(skb),
+		       bpf_get_socket_uid(skb), 0);
+	return 0;
+}
+
+struct np_fwd {
+	__u32 i;
+	__u32 avail;
+	__u32 end;
+	__u32 found;
+};
+
+/* bpf_loop callback, one label per call: marks where labels start and finds the end of the name. */
+static long np_fwd_label(__u64 n, void *ctx)
+{
+	struct np_fwd *f = ctx;
+	__u32 zero = 0;
+	struct np_name_buf *b = bpf_map_lookup_elem(&np_scratch, &zero);
+	if (!b || f->i >= f->avail || f->i >= NP_NAME_MAX)
+		return 1;
+	__u64 at = f->i;
+	NAME_IDX(at);
+	__u8 len = b->name[at];
+	if (len == 0) {
+		f->end = f->i;
+		f->found = 1;
+		return 1;
+	}
+	if (len > 63)
+		return 1; /* compression pointers do not occur in questions */
+	b->start[at] = 1;
+	f->i += len + 1;
+	return 0;
+}
+
+struct np_back {
+	__u64 h;
+	__u32 end;
+	__u32 gen;
+	__u32 verdict;
+	__u32 index;
+};
+
+/* bpf_loop callback, one byte per call from the end: the hash of every suffix, looked up at label starts (the
+ * longest suffix comes last and wins). */
+static long np_back_byte(__u64 n, void *ctx)
+{
+	struct np_back *bk = ctx;
+	__u32 zero = 0;
+	struct np_name_buf *b = bpf_map_lookup_elem(&np_scratch, &zero);
+	if (!b || n + 1 > bk->end)
+		return 1;
+	__u64 k = bk->end - 1 - n;
+	NAME_IDX(k);
+	__u8 c = b->name[k];
+	if (c >= 'A' && c <= 'Z')
+		c += 32;
+	bk->h = bk->h * NP_NAME_P + c;
+	if (b->start[k]) {
+		__u64 h = bk->h;
+		struct np_rule *r = bpf_map_lookup_elem(bk->gen ? (void *)&np_names_b : (void *)&np_names_a, &h);
+		if (r) {
+			bk->verdict = r->action == NP_DENY;
+			bk->index = r->index;
+		}
+	}
+	return 0;
+}
+
+/* The verdict of the name rules on the question of a DNS message whose name starts at off: 0 let through, 1 deny;
+ * *index the rule (0: resolve_default). */
+static __always_inline int judge_name(struct __sk_buff *skb, const struct np_config *cfg, __u32 off, __u32 *index)
+{
+	__u32 zero = 0;
+	struct np_name_buf *b = bpf_map_lookup_elem(&np_scratch, &zero);
+	if (!b)
+		return 0;
+	__u32 avail = skb->len > off ? skb->len - off : 0;
+	if (avail < 2) {
+		count(NP_CNT_ANSWERS_UNPARSED);
+		return 0;
+	}
+	if (avail > NP_NAME_MAX)
+		avail = NP_NAME_MAX;
+	if (bpf_skb_load_bytes(skb, off, b->name, avail & (NP_NAME_MAX - 1) ? avail & (NP_NAME_MAX - 1) : NP_NAME_MAX)) {
+		count(NP_CNT_ANSWERS_UNPARSED);
+		return 0;
+	}
+	__builtin_memset(b->start, 0, NP_NAME_MAX);
+	struct np_fwd f = { .avail = avail };
+	bpf_loop(NP_MAX_LABELS, np_fwd_label, &f, 0);
+	if (!f.found || f.end == 0) {
+		count(NP_CNT_ANSWERS_UNPARSED);
+		return 0;
+	}
+	struct np_back bk = { .end = f.end, .gen = cfg->gen, .verdict = cfg->resolve_default == NP_DENY };
+	bpf_loop(NP_NAME_MAX, np_back_byte, &bk, 0);
+	*index = bk.index;
+	return bk.verdict;
+}
+
+SEC("cgroup_skb/ingress")
+int np_ingress(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct np_config *cfg = bpf_map_lookup_elem(&np_config, &zero);
+	if (!cfg || (cfg->resolve_mode != NP_MODE_ENFORCE && cfg->resolve_mode != NP_MODE_BOTH))
+		return 1;
+	__u8 addr[16] = {};
+	__u32 family;
+	__u32 l4;
+	if (skb->protocol == bpf_htons(ETH_P_IP_)) {
+		__u8 h[20];
+		if (bpf_skb_load_bytes(skb, 0, h, 20) || h[9] != 17)
+			return 1;
+		family = 4;
+		__builtin_memcpy(addr, h + 12, 4);
+		l4 = (h[0] & 0x0f) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6_)) {
+		__u8 h[40];
+		if (bpf_skb_load_bytes(skb, 0, h, 40) || h[6] != 17)
+			return 1;
+		family = 6;
+		__builtin_memcpy(addr, h + 8, 16);
+		l4 = 40;
+	} else {
+		return 1;
+	}
+	if (l4 > 60)
+		return 1;
+	/* UDP header (8) + DNS header (12) */
+	__u8 u[20];
+	if (bpf_skb_load_bytes(skb, l4, u, 20))
+		return 1;
+	if (u[0] != 0 || u[1] != 53 || !(u[10] & 0x80) || (u[12] == 0 && u[13] == 0))
+		return 1; /* not from port 53, not a response, or no question */
+	count(NP_CNT_ANSWERS);
+	__u32 index = 0;
+	if (!judge_name(skb, cfg, l4 + 20, &index))
+		return 1;
+	hit(index);
+	count(NP_CNT_ANSWERS_DROPPED);
+	if (cfg->resolve_mode == NP_MODE_BOTH)
+		notice(family, addr, 53, 17, NP_HOOK_RESOLVE, 1, index, bpf_get_socket_cookie(skb),
 		       bpf_get_socket_uid(skb), 0);
 	return 0;
 }

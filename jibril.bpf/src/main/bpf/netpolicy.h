@@ -20,6 +20,15 @@
 #define NP_HOOK_CONNECT 1
 #define NP_HOOK_SENDMSG 2
 #define NP_HOOK_EGRESS 3
+#define NP_HOOK_RESOLVE 4 /* a DNS answer dropped (resolve_mode enforce, both) */
+
+/* Domain rules: the key of np_names_a/b is the hash of the rule's name in DNS wire format without the final zero
+ * (length-prefixed labels, lower case): h = sum of byte[k] * NP_NAME_P^k, modulo 2^64. A name matches every rule
+ * whose wire form is one of its label-aligned suffixes; the longest wins. */
+#define NP_NAME_P 1099511628211ULL
+#define NP_MAX_NAMES 65536
+#define NP_NAME_MAX 256
+#define NP_MAX_LABELS 64
 
 /* Rules: each LPM map holds at most this many; rule indexes (np_hits) are below NP_MAX_RULES, index 0 counting
  * the decisions of the default policy. */
@@ -31,6 +40,9 @@
 #define NP_CNT_DENIED 1      /* of those, denied (blocked or alerted) */
 #define NP_CNT_BLOCKED 2     /* connections, datagrams and packets refused */
 #define NP_CNT_NOTICE_LOST 3 /* drop notices the ring had no room for */
+#define NP_CNT_ANSWERS 4     /* DNS answers judged (resolve_mode enforce, both) */
+#define NP_CNT_ANSWERS_DROPPED 5 /* of those, dropped */
+#define NP_CNT_ANSWERS_UNPARSED 6 /* answers whose question could not be read (let through) */
 #define NP_CNT_MAX 8
 
 /* np_config[0]: the policy in force. gen selects the rule set (0: np_v4_a/np_v6_a, 1: np_v4_b/np_v6_b); userland
@@ -39,7 +51,8 @@ struct np_config {
 	__u32 gen;
 	__u8 cidr_mode;
 	__u8 cidr_default;
-	__u8 pad[2];
+	__u8 resolve_mode;
+	__u8 resolve_default;
 	__u64 version;
 };
 

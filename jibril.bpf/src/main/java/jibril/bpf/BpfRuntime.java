@@ -276,6 +276,31 @@ public final class BpfRuntime implements AutoCloseable {
 	}
 
 	/**
+	 * Detaches the link pinned at {@code pin} now (BPF_LINK_DETACH): its program stops running at once, although
+	 * the link object lives on until its pin and fds are gone. Removing a pin alone detaches only when the kernel
+	 * frees the file, some time later.
+	 *
+	 * @param pin where the link is pinned
+	 * @throws BpfException ENOENT when nothing is pinned there, EOPNOTSUPP for link types that cannot detach
+	 */
+	public void detachPinnedLink(Path pin) {
+		ensureOpen();
+		String p = pin.toAbsolutePath().toString();
+		int fd = bpf.bpf_obj_get(p);
+		if (fd < 0) {
+			throw Errno.error("cannot open the pinned link " + p, Errno.of(fd));
+		}
+		try {
+			int rc = bpf.bpf_link_detach(fd);
+			if (rc < 0) {
+				throw Errno.error("cannot detach the link pinned at " + p, Errno.of(rc));
+			}
+		} finally {
+			Libs.c().close(fd);
+		}
+	}
+
+	/**
 	 * What the kernel says about the link pinned at {@code pin}.
 	 *
 	 * @param pin where the link is pinned

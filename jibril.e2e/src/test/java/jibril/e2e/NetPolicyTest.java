@@ -360,7 +360,7 @@ class NetPolicyTest {
             assertTrue(j.log().contains("adopted from the pins of an earlier run"), j.log());
             assertEquals("EPERM", tcp("127.66.0.17", port));
             assertEquals("OK", tcp("127.66.0.18", port));
-            assertEquals(5, countLinks(j));
+            assertEquals(6, countLinks(j));
             assertEquals(1, loaded("np_connect4"), "one set of programs after the restart (the old ones replaced)");
 
             // removing the plugin ends enforcement and removes the pins
@@ -394,16 +394,24 @@ class NetPolicyTest {
                 a += b'\\xc0\\x0c'
             a += struct.pack('>HHIH', 1, 1, 300, 4) + socket.inet_aton(addr)
             srv.sendto(bytes(a), peer)
-            cli.recvfrom(512)
-            print('answered')
+            cli.settimeout(1)
+            try:
+                cli.recvfrom(512); print('answered')
+            except socket.timeout:
+                print('dropped')
             """;
 
     private static void resolveInNetns(String netns, String name, String cname, String address) throws Exception {
+        assertEquals("answered", exchangeInNetns(netns, name, cname, address));
+    }
+
+    /** answered, or dropped when no answer came within a second. */
+    private static String exchangeInNetns(String netns, String name, String cname, String address) throws Exception {
         Process p = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-c", DNS, name,
                 cname == null ? "-" : cname, address).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("answered"), out);
+        return out.strip();
     }
 
     @Test
@@ -470,6 +478,20 @@ class NetPolicyTest {
             assertTrue(JibrilProcess.waitFor(10_000, () -> tcp("127.66.3.8", port).equals("EPERM")), j.log());
             assertTrue(j.shell("jibril:netpolicy unblock blocked.test").output().contains("unblocked"));
             assertFalse(tcp("127.66.3.8", port).equals("EPERM"), "unblocked");
+
+            // resolve_mode enforce: the answers themselves are dropped in the kernel
+            apply(j, Files.readString(policy).replace("resolve_mode: alert", "resolve_mode: both"));
+            assertEquals("dropped", exchangeInNetns(netns, "api.denied.test", null, "127.66.3.10"));
+            assertEquals("dropped", exchangeInNetns(netns, "DENIED.test", null, "127.66.3.10"));
+            assertEquals("answered", exchangeInNetns(netns, "ok.denied.test", null, "127.66.3.11"));
+            assertEquals("answered", exchangeInNetns(netns, "fine.test", null, "127.66.3.12"));
+            assertTrue(JibrilProcess.waitFor(5_000, () -> {
+                try {
+                    return j.events().stream().anyMatch(l -> l.contains("dropped a DNS answer from 127.0.0.1:53"));
+                } catch (IOException e) {
+                    return false;
+                }
+            }), String.join("\n", j.events()));
             assertEquals(0, j.stop());
         } finally {
             new ProcessBuilder("ip", "netns", "del", netns).start().waitFor();

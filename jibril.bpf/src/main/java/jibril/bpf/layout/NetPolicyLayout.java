@@ -31,6 +31,12 @@ public final class NetPolicyLayout {
 	public static final int HOOK_SENDMSG = 2;
 	/** NP_HOOK_EGRESS. */
 	public static final int HOOK_EGRESS = 3;
+	/** NP_HOOK_RESOLVE: a DNS answer was dropped. */
+	public static final int HOOK_RESOLVE = 4;
+	/** NP_NAME_P: the multiplier of the name hash. */
+	public static final long NAME_P = 1099511628211L;
+	/** NP_MAX_NAMES: capacity of each name map. */
+	public static final int MAX_NAMES = 65536;
 	/** NP_MAX_LPM: capacity of each LPM map. */
 	public static final int MAX_LPM = 262144;
 	/** NP_MAX_RULES: rule indexes are below it (0: the default policy). */
@@ -43,6 +49,12 @@ public final class NetPolicyLayout {
 	public static final int CNT_BLOCKED = 2;
 	/** NP_CNT_NOTICE_LOST. */
 	public static final int CNT_NOTICE_LOST = 3;
+	/** NP_CNT_ANSWERS. */
+	public static final int CNT_ANSWERS = 4;
+	/** NP_CNT_ANSWERS_DROPPED. */
+	public static final int CNT_ANSWERS_DROPPED = 5;
+	/** NP_CNT_ANSWERS_UNPARSED. */
+	public static final int CNT_ANSWERS_UNPARSED = 6;
 
 	/** sizeof(struct np_config). */
 	public static final int CONFIG_SIZE = 16;
@@ -52,6 +64,10 @@ public final class NetPolicyLayout {
 	public static final int CONFIG_CIDR_MODE = 4;
 	/** Offset of {@code __u8 cidr_default}. */
 	public static final int CONFIG_CIDR_DEFAULT = 5;
+	/** Offset of {@code __u8 resolve_mode}. */
+	public static final int CONFIG_RESOLVE_MODE = 6;
+	/** Offset of {@code __u8 resolve_default}. */
+	public static final int CONFIG_RESOLVE_DEFAULT = 7;
 	/** Offset of {@code __u64 version}. */
 	public static final int CONFIG_VERSION = 8;
 	/** sizeof(struct np_v4_key). */
@@ -64,11 +80,38 @@ public final class NetPolicyLayout {
 	public static final int DROP_SIZE = 72;
 
 	/** A struct np_config. */
-	public static byte[] config(int gen, int cidrMode, int cidrDefault, long version) {
+	public static byte[] config(int gen, int cidrMode, int cidrDefault, int resolveMode, int resolveDefault,
+			long version) {
 		ByteBuffer b = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.nativeOrder());
 		b.putInt(CONFIG_GEN, gen).put(CONFIG_CIDR_MODE, (byte) cidrMode).put(CONFIG_CIDR_DEFAULT, (byte) cidrDefault)
+				.put(CONFIG_RESOLVE_MODE, (byte) resolveMode).put(CONFIG_RESOLVE_DEFAULT, (byte) resolveDefault)
 				.putLong(CONFIG_VERSION, version);
 		return b.array();
+	}
+
+	/**
+	 * The key of a domain in the name maps: the hash of its DNS wire form without the final zero, lower case.
+	 *
+	 * @param domain a name such as {@code example.com} (no trailing dot)
+	 * @return the key, native byte order
+	 */
+	public static byte[] nameKey(String domain) {
+		byte[] w = wire(domain);
+		long h = 0;
+		for (int k = w.length - 1; k >= 0; k--) {
+			h = h * NAME_P + (w[k] & 0xff);
+		}
+		return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(h).array();
+	}
+
+	private static byte[] wire(String domain) {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		for (String label : domain.toLowerCase(java.util.Locale.ROOT).split("\\.")) {
+			byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+			out.write(l.length);
+			out.write(l, 0, l.length);
+		}
+		return out.toByteArray();
 	}
 
 	/** The generation (rule set) of a struct np_config. */

@@ -139,6 +139,8 @@ class LayoutTest {
 		assertEquals(NetPolicyLayout.CONFIG_GEN * 8, np.get("np_config").get("gen"));
 		assertEquals(NetPolicyLayout.CONFIG_CIDR_MODE * 8, np.get("np_config").get("cidr_mode"));
 		assertEquals(NetPolicyLayout.CONFIG_CIDR_DEFAULT * 8, np.get("np_config").get("cidr_default"));
+		assertEquals(NetPolicyLayout.CONFIG_RESOLVE_MODE * 8, np.get("np_config").get("resolve_mode"));
+		assertEquals(NetPolicyLayout.CONFIG_RESOLVE_DEFAULT * 8, np.get("np_config").get("resolve_default"));
 		assertEquals(NetPolicyLayout.CONFIG_VERSION * 8, np.get("np_config").get("version"));
 		assertEquals(NetPolicyLayout.V4_KEY_SIZE, np.get("np_v4_key").get(""));
 		assertEquals(NetPolicyLayout.V6_KEY_SIZE, np.get("np_v6_key").get(""));
@@ -150,10 +152,12 @@ class LayoutTest {
 		String h = Files.readString(Path.of("src/main/bpf/netpolicy.h"));
 		for (var c : Map.of("NP_MODE_BOTH", NetPolicyLayout.MODE_BOTH, "NP_DENY", NetPolicyLayout.DENY,
 				"NP_MAX_LPM", NetPolicyLayout.MAX_LPM, "NP_MAX_RULES", NetPolicyLayout.MAX_RULES,
-				"NP_HOOK_EGRESS", NetPolicyLayout.HOOK_EGRESS, "NP_CNT_NOTICE_LOST", NetPolicyLayout.CNT_NOTICE_LOST)
+				"NP_HOOK_EGRESS", NetPolicyLayout.HOOK_EGRESS, "NP_HOOK_RESOLVE", NetPolicyLayout.HOOK_RESOLVE,
+				"NP_MAX_NAMES", NetPolicyLayout.MAX_NAMES, "NP_CNT_NOTICE_LOST", NetPolicyLayout.CNT_NOTICE_LOST)
 				.entrySet()) {
 			assertTrue(h.contains("#define " + c.getKey() + " " + c.getValue()), c.getKey());
 		}
+		assertTrue(h.contains("#define NP_NAME_P " + NetPolicyLayout.NAME_P + "ULL"));
 	}
 
 	@Test

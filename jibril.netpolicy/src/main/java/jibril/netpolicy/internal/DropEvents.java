@@ -78,6 +78,10 @@ final class DropEvents {
                 continue;
             }
             try {
+                if (d.hook() == NetPolicyLayout.HOOK_RESOLVE) {
+                    publish(answerDropped(d, peer, rule.apply(d.rule())));
+                    continue;
+                }
                 publish(build(d, peer, rule.apply(d.rule()), learntNames.apply(d.raddr())));
             } catch (RuntimeException e) {
                 logger.warn("dropip event for {} not built: {}", peer, String.valueOf(e));
@@ -170,6 +174,19 @@ final class DropEvents {
                 + (nameList.isEmpty() ? "" : " (" + String.join(", ", nameList) + ")") + ": denied by " + rule;
         return new Event(UUID.randomUUID().toString(), now, note, DROPIP, Event.Score.ofImportance("medium"), process,
                 new Event.Background(ancestry), new Event.Scenarios(host()), null, flow, null);
+    }
+
+    /** The kernel dropped a DNS answer for a denied name (resolve_mode both). */
+    Event answerDropped(NetPolicyLayout.Drop d, String server, String rule) {
+        String now = Instant.now().toString();
+        ProcessInfo nobody = new ProcessInfo("", "", 0, d.uid() & 0xffffffffL, 0, 0, "", "", "", "");
+        Event.FlowInfo flow = new Event.FlowInfo(d.family(), "udp", new Event.Node("", "", List.of(), 0),
+                new Event.Node(server, "", List.of(), 53), 53, List.of("recv"),
+                Map.of("ingress", true, "blocked", true), Map.of("first", now, "last", now));
+        String note = "dropped a DNS answer from " + (d.family() == 6 ? "[" + server + "]" : server)
+                + ":53: its question is denied by " + rule;
+        return new Event(UUID.randomUUID().toString(), now, note, DROPDOMAIN, Event.Score.ofImportance("medium"),
+                nobody, new Event.Background(List.of()), new Event.Scenarios(host()), null, flow, null);
     }
 
     /** A denied name was resolved (rate limited per name). */

@@ -51,10 +51,15 @@ final class Kernel implements AutoCloseable {
     private BpfMap hits;
     private final BpfMap[] v4 = new BpfMap[2];
     private final BpfMap[] v6 = new BpfMap[2];
+    private final BpfMap[] names = new BpfMap[2];
     private int gen;
     private long version;
     private int mode = NetPolicyLayout.MODE_BYPASS;
     private int dflt = NetPolicyLayout.ALLOW;
+    private int resolveMode = NetPolicyLayout.MODE_BYPASS;
+    private int resolveDflt = NetPolicyLayout.ALLOW;
+    /** The name rules the active set holds. */
+    private final Map<String, Entry> activeNames = new HashMap<>();
     /** What the active set holds. */
     private final Map<Cidr, Entry> active = new HashMap<>();
     private final Deque<Integer> freeIndexes = new ArrayDeque<>();
@@ -94,6 +99,8 @@ final class Kernel implements AutoCloseable {
         v4[1] = o.map("np_v4_b");
         v6[0] = o.map("np_v6_a");
         v6[1] = o.map("np_v6_b");
+        names[0] = o.map("np_names_a");
+        names[1] = o.map("np_names_b");
         byte[] cfg = config.lookup(new byte[4]);
         gen = cfg == null ? 0 : NetPolicyLayout.configGen(cfg) & 1;
         version = cfg == null ? 0 : NetPolicyLayout.configVersion(cfg);
@@ -101,6 +108,9 @@ final class Kernel implements AutoCloseable {
             mode = cfg[NetPolicyLayout.CONFIG_CIDR_MODE];
             dflt = cfg[NetPolicyLayout.CONFIG_CIDR_DEFAULT] == 0 ? NetPolicyLayout.ALLOW
                     : cfg[NetPolicyLayout.CONFIG_CIDR_DEFAULT];
+            resolveMode = cfg[NetPolicyLayout.CONFIG_RESOLVE_MODE];
+            resolveDflt = cfg[NetPolicyLayout.CONFIG_RESOLVE_DEFAULT] == 0 ? NetPolicyLayout.ALLOW
+                    : cfg[NetPolicyLayout.CONFIG_RESOLVE_DEFAULT];
         }
         readActive();
         for (BpfProgram p : o.programs()) {
@@ -159,9 +169,19 @@ final class Kernel implements AutoCloseable {
                 max = Math.max(max, index);
             }
         }
+        // Name rules cannot be read back (their keys are hashes): their indexes stay taken until the next install.
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        List<byte[]> nameKeys = new ArrayList<>();
+        names[gen].forEachKey(nameKeys::add);
+        for (byte[] k : nameKeys) {
+            byte[] v = names[gen].lookup(k);
+            if (v != null) {
+                used.add(NetPolicyLayout.ruleIndex(v));
+                max = Math.max(max, NetPolicyLayout.ruleIndex(v));
+            }
+        }
         nextIndex = max + 1;
         freeIndexes.clear();
-        java.util.Set<Integer> used = new java.util.HashSet<>();
         active.values().forEach(e -> used.add(e.index()));
         for (int i = 1; i < nextIndex; i++) {
             if (!used.contains(i)) {
@@ -181,8 +201,22 @@ final class Kernel implements AutoCloseable {
      */
     void install(Policy.Mode cidrMode, Policy.Action cidrDefault, Map<Cidr, Policy.Action> rules)
             throws InterruptedException {
+        install(cidrMode, cidrDefault, Policy.Mode.BYPASS, Policy.Action.ALLOW, rules, Map.of());
+    }
+
+    /** As above, with the resolve mode, its default and the name rules (domain to verdict). */
+    void install(Policy.Mode cidrMode, Policy.Action cidrDefault, Policy.Mode resolve, Policy.Action resolveDefault,
+            Map<Cidr, Policy.Action> rules, Map<String, Policy.Action> nameRules) throws InterruptedException {
         int idle = gen ^ 1;
         clear(idle);
+        Map<String, Entry> nextNames = new HashMap<>();
+        for (Map.Entry<String, Policy.Action> r : nameRules.entrySet()) {
+            Entry old = activeNames.get(r.getKey());
+            Entry e = new Entry(r.getValue(), old != null ? old.index() : allocate(new ArrayList<>()));
+            names[idle].update(NetPolicyLayout.nameKey(r.getKey()), NetPolicyLayout.rule(e.index(), e.action().code),
+                    UpdateFlag.ANY);
+            nextNames.put(r.getKey(), e);
+        }
         Map<Cidr, Entry> next = new HashMap<>();
         List<Integer> fresh = new ArrayList<>();
         for (Map.Entry<Cidr, Policy.Action> r : rules.entrySet()) {
@@ -193,12 +227,21 @@ final class Kernel implements AutoCloseable {
             next.put(r.getKey(), e);
         }
         version++;
-        config.update(new byte[4], NetPolicyLayout.config(idle, cidrMode.code, cidrDefault.code, version),
-                UpdateFlag.ANY);
+        config.update(new byte[4], NetPolicyLayout.config(idle, cidrMode.code, cidrDefault.code, resolve.code,
+                resolveDefault.code, version), UpdateFlag.ANY);
         int old = gen;
         gen = idle;
         mode = cidrMode.code;
         dflt = cidrDefault.code;
+        resolveMode = resolve.code;
+        resolveDflt = resolveDefault.code;
+        for (Map.Entry<String, Entry> e : activeNames.entrySet()) {
+            if (!nextNames.containsKey(e.getKey())) {
+                freeIndexes.add(e.getValue().index());
+            }
+        }
+        activeNames.clear();
+        activeNames.putAll(nextNames);
         for (Map.Entry<Cidr, Entry> e : active.entrySet()) {
             if (!next.containsKey(e.getKey())) {
                 freeIndexes.add(e.getValue().index());
@@ -229,6 +272,31 @@ final class Kernel implements AutoCloseable {
         active.put(cidr, e);
     }
 
+    /** Changes one name rule of the active set in place (null: none for this domain any more). */
+    void putName(String domain, Policy.Action action) {
+        Entry old = activeNames.get(domain);
+        if (action == null) {
+            if (old != null) {
+                names[gen].delete(NetPolicyLayout.nameKey(domain));
+                activeNames.remove(domain);
+                freeIndexes.add(old.index());
+            }
+            return;
+        }
+        if (old != null && old.action() == action) {
+            return;
+        }
+        Entry e = new Entry(action, old != null ? old.index() : allocate(new ArrayList<>()));
+        names[gen].update(NetPolicyLayout.nameKey(domain), NetPolicyLayout.rule(e.index(), action.code),
+                UpdateFlag.ANY);
+        activeNames.put(domain, e);
+    }
+
+    /** The name rules of the active set. */
+    Map<String, Entry> activeNames() {
+        return Map.copyOf(activeNames);
+    }
+
     /** What the active set holds now. */
     Map<Cidr, Entry> active() {
         return Map.copyOf(active);
@@ -256,7 +324,7 @@ final class Kernel implements AutoCloseable {
     }
 
     private void clear(int set) {
-        for (BpfMap m : List.of(v4[set], v6[set])) {
+        for (BpfMap m : List.of(v4[set], v6[set], names[set])) {
             List<byte[]> keys = new ArrayList<>();
             m.forEachKey(keys::add);
             for (byte[] k : keys) {
@@ -278,6 +346,9 @@ final class Kernel implements AutoCloseable {
         out.put("denied", c.sumPerCpuLong(NetPolicyLayout.CNT_DENIED));
         out.put("blocked", c.sumPerCpuLong(NetPolicyLayout.CNT_BLOCKED));
         out.put("notices_lost", c.sumPerCpuLong(NetPolicyLayout.CNT_NOTICE_LOST));
+        out.put("answers", c.sumPerCpuLong(NetPolicyLayout.CNT_ANSWERS));
+        out.put("answers_dropped", c.sumPerCpuLong(NetPolicyLayout.CNT_ANSWERS_DROPPED));
+        out.put("answers_unparsed", c.sumPerCpuLong(NetPolicyLayout.CNT_ANSWERS_UNPARSED));
         return out;
     }
 
@@ -296,6 +367,19 @@ final class Kernel implements AutoCloseable {
             case NetPolicyLayout.MODE_BOTH -> "both";
             default -> "bypass";
         };
+    }
+
+    String resolveMode() {
+        return switch (resolveMode) {
+            case NetPolicyLayout.MODE_ALERT -> "alert";
+            case NetPolicyLayout.MODE_ENFORCE -> "enforce";
+            case NetPolicyLayout.MODE_BOTH -> "both";
+            default -> "bypass";
+        };
+    }
+
+    String resolveDefault() {
+        return resolveDflt == NetPolicyLayout.DENY ? "deny" : "allow";
     }
 
     String defaultPolicy() {
@@ -322,6 +406,18 @@ final class Kernel implements AutoCloseable {
 
     /** Ends enforcement: removes the pinned links and maps, then frees the object (the programs detach). */
     void remove() {
+        // Detached first, so enforcement ends now rather than when the kernel gets to free the unpinned files.
+        try (java.util.stream.Stream<Path> pins = Files.list(dir)) {
+            for (Path pin : pins.filter(p -> p.getFileName().toString().startsWith("link_")).toList()) {
+                try {
+                    rt.detachPinnedLink(pin);
+                } catch (BpfException e) {
+                    warn.accept("cannot detach " + pin + ": " + e.getMessage());
+                }
+            }
+        } catch (java.io.IOException e) {
+            warn.accept("cannot list " + dir + ": " + e);
+        }
         BpfRuntime.unpinAll(dir);
         close();
     }

@@ -287,7 +287,8 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             Policy previous = book.policy();
             book.setPolicy(p);
             try {
-                kernel.install(p.cidrMode(), p.cidrPolicy(), book.actions());
+                kernel.install(p.cidrMode(), p.cidrPolicy(), p.resolveMode(), p.resolvePolicy(), book.actions(),
+                        book.nameRules());
             } catch (BpfException e) {
                 // e.g. more rules than the maps hold: the switch did not happen, the policy in force stays
                 book.setPolicy(previous);
@@ -325,6 +326,13 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             }
         }
         want.forEach(kernel::put);
+        Map<String, Policy.Action> wantNames = book.nameRules();
+        for (String d : kernel.activeNames().keySet()) {
+            if (!wantNames.containsKey(d)) {
+                kernel.putName(d, null);
+            }
+        }
+        wantNames.forEach(kernel::putName);
     }
 
     @Override
@@ -382,12 +390,17 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     private String describeRule(int index) {
         synchronized (lock) {
             if (index == 0 || kernel == null) {
-                return "the default policy (" + (kernel == null ? "?" : kernel.defaultPolicy()) + ")";
+                return "the default policy";
             }
             for (Map.Entry<Cidr, Kernel.Entry> e : kernel.active().entrySet()) {
                 if (e.getValue().index() == index) {
                     RuleBook.Source s = book.effective().get(e.getKey());
                     return e.getValue().action().text() + " " + e.getKey() + (s == null ? "" : " (" + s.origin() + ")");
+                }
+            }
+            for (Map.Entry<String, Kernel.Entry> e : kernel.activeNames().entrySet()) {
+                if (e.getValue().index() == index) {
+                    return e.getValue().action().text() + " domain " + e.getKey();
                 }
             }
             return "rule #" + index;
@@ -536,6 +549,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             if (kernel != null) {
                 s.put("kernel_mode", kernel.mode());
                 s.put("kernel_default", kernel.defaultPolicy());
+                s.put("kernel_resolve_mode", kernel.resolveMode());
+                s.put("kernel_resolve_default", kernel.resolveDefault());
+                s.put("name_rules", kernel.activeNames().size());
                 s.put("version", kernel.version());
                 s.put("generation", kernel.generation());
                 s.put("cidr_rules", kernel.active().size());

@@ -155,6 +155,18 @@ final class RuleBook {
         return out;
     }
 
+    /** The domain rules for the kernel's name maps: the file's, and blocks made through the API (which win). */
+    Map<String, Policy.Action> nameRules() {
+        Map<String, Policy.Action> out = new HashMap<>();
+        for (Policy.Rule r : policy.rules()) {
+            if (r.domain() != null) {
+                out.put(r.domain(), r.action());
+            }
+        }
+        domainBlocks.keySet().forEach(d -> out.put(d, Policy.Action.DENY));
+        return out;
+    }
+
     /** Only the actions of {@link #effective()}. */
     Map<Cidr, Policy.Action> actions() {
         Map<Cidr, Policy.Action> out = new HashMap<>();

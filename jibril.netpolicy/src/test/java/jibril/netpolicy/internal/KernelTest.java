@@ -184,7 +184,8 @@ class KernelTest {
             assertEquals(6, drops.get(0).family());
             assertEquals("::1", Cidr.format(drops.get(0).raddr()));
             assertEquals(NetPolicyLayout.HOOK_SENDMSG, drops.get(0).hook());
-            assertEquals(Map.of("decisions", 3L, "denied", 3L, "blocked", 2L, "notices_lost", 0L), k.counters());
+            assertEquals(Map.of("decisions", 3L, "denied", 3L, "blocked", 2L, "notices_lost", 0L, "answers", 0L,
+                    "answers_dropped", 0L, "answers_unparsed", 0L), k.counters());
         }
     }
 
@@ -220,9 +221,88 @@ class KernelTest {
         again.install(Policy.Mode.ENFORCE, Policy.Action.ALLOW, rules("127.0.0.18", "deny"));
         assertEquals("ECONNREFUSED", attempt("tcp", "127.0.0.17"));
         assertEquals("EPERM", attempt("tcp", "127.0.0.18"));
-        assertEquals(7, again.linkIds().size() + 2, "five links: " + again.linkIds());
+        assertEquals(6, again.linkIds().size(), "six links: " + again.linkIds());
         again.remove();
         assertFalse(Files.exists(dir));
         assertEquals("ECONNREFUSED", attempt("tcp", "127.0.0.18"), "removed: nothing enforces");
+    }
+
+    /** In a network namespace of its own (port 53 of the host is not ours): for each name, its own server answers
+     * its own client's question with an A record; prints "answered" or "dropped" (no answer within 500 ms). */
+    private static final String DNS = """
+            import socket, struct, sys
+            srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(('127.0.0.1', 53)); srv.settimeout(2)
+            for name in sys.argv[1:]:
+                cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.settimeout(0.5)
+                q = struct.pack('>HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(
+                    bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\\0' + struct.pack('>HH', 1, 1)
+                cli.sendto(q, ('127.0.0.1', 53))
+                got, peer = srv.recvfrom(512)
+                a = bytearray(got); a[2] = 0x81; a[3] = 0x80; a[7] = 1
+                a += b'\\xc0\\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + socket.inet_aton('192.0.2.1')
+                srv.sendto(bytes(a), peer)
+                try:
+                    cli.recvfrom(512); print(name, 'answered', flush=True)
+                except socket.timeout:
+                    print(name, 'dropped', flush=True)
+                cli.close()
+            """;
+
+    private String resolve(String netns, String... names) throws Exception {
+        // into the cgroup first: ip netns exec mounts a /sys of its own, without the cgroup file system
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > " + cgroup.resolve("cgroup.procs")
+                + " && exec ip netns exec " + netns + " python3 -c \"$0\" \"$@\"", DNS));
+        cmd.addAll(List.of(names));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out.strip();
+    }
+
+    @Test
+    void answersForDeniedNamesAreDroppedWhenResolveEnforces() throws Exception {
+        String netns = "jibril-nptest-" + ProcessHandle.current().pid();
+        assertEquals(0, new ProcessBuilder("ip", "netns", "add", netns).start().waitFor());
+        try {
+            assertEquals(0, new ProcessBuilder("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up").start()
+                    .waitFor());
+            Kernel k = kernel();
+            Map<String, Policy.Action> names = Map.of("denied.test", Policy.Action.DENY, "ok.denied.test",
+                    Policy.Action.ALLOW);
+            k.install(Policy.Mode.BYPASS, Policy.Action.ALLOW, Policy.Mode.ENFORCE, Policy.Action.ALLOW, Map.of(),
+                    names);
+            assertEquals(String.join("\n", "www.denied.test dropped", "denied.test dropped", "WWW.Denied.Test dropped",
+                    "ok.denied.test answered", "x.ok.denied.test answered", "notdenied.test answered",
+                    "fine.test answered"), resolve(netns, "www.denied.test", "denied.test", "WWW.Denied.Test",
+                    "ok.denied.test", "x.ok.denied.test", "notdenied.test", "fine.test"));
+            assertEquals(3L, k.counters().get("answers_dropped"));
+            assertTrue(k.hits(k.activeNames().get("denied.test").index()) == 3);
+
+            // the resolve default: deny what no rule allows
+            k.install(Policy.Mode.BYPASS, Policy.Action.ALLOW, Policy.Mode.BOTH, Policy.Action.DENY, Map.of(), names);
+            List<NetPolicyLayout.Drop> drops = new ArrayList<>();
+            try (RingBuffer rb = k.drops(r -> drops.add(NetPolicyLayout.Drop.decode(r)))) {
+                assertEquals(String.join("\n", "fine.test dropped", "ok.denied.test answered"),
+                        resolve(netns, "fine.test", "ok.denied.test"));
+                rb.consume();
+                assertEquals(1, drops.size());
+                assertEquals(NetPolicyLayout.HOOK_RESOLVE, drops.get(0).hook());
+                assertEquals("127.0.0.1", Cidr.format(drops.get(0).raddr()));
+                assertEquals(0, drops.get(0).rule(), "the default");
+            }
+
+            // alert: nothing dropped in the kernel; a domain changed in place
+            k.install(Policy.Mode.BYPASS, Policy.Action.ALLOW, Policy.Mode.ALERT, Policy.Action.ALLOW, Map.of(), names);
+            assertEquals("www.denied.test answered", resolve(netns, "www.denied.test"));
+            k.install(Policy.Mode.BYPASS, Policy.Action.ALLOW, Policy.Mode.ENFORCE, Policy.Action.ALLOW, Map.of(),
+                    Map.of());
+            assertEquals("www.denied.test answered", resolve(netns, "www.denied.test"));
+            k.putName("www.denied.test", Policy.Action.DENY);
+            assertEquals("www.denied.test dropped", resolve(netns, "www.denied.test"));
+            k.putName("www.denied.test", null);
+            assertEquals("www.denied.test answered", resolve(netns, "www.denied.test"));
+        } finally {
+            new ProcessBuilder("ip", "netns", "del", netns).start().waitFor();
+        }
     }
 }
