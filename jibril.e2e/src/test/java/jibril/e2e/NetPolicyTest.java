@@ -492,6 +492,12 @@ class NetPolicyTest {
                     return false;
                 }
             }), String.join("\n", j.events()));
+
+            // jibril:netpolicy remove: enforcement ends at once, the pins go
+            assertTrue(j.shell("jibril:netpolicy remove").output().contains("network policy removed"));
+            assertFalse(tcp("127.66.3.5", port).equals("EPERM"));
+            assertEquals("answered", exchangeInNetns(netns, "api.denied.test", null, "127.66.3.10"));
+            assertFalse(Files.exists(j.pinRoot.resolve("netpolicy")));
             assertEquals(0, j.stop());
         } finally {
             new ProcessBuilder("ip", "netns", "del", netns).start().waitFor();

@@ -22,7 +22,8 @@ public class NetPolicyCommand {
 
     @Descriptor("network policy: netpolicy [list] | block ADDRESS|CIDR|DOMAIN [DURATION] | unblock ADDRESS|CIDR|DOMAIN"
             + " | status | remove")
-    public Object netpolicy(@Descriptor("list, status, block X [30s|10m|24h], unblock X, remove") String... argv) {
+    public Object netpolicy(@Descriptor("list, status, block X [30s|10m|24h], unblock X, remove") String... argv)
+            throws InterruptedException {
         String what = argv.length == 0 ? "list" : argv[0];
         switch (what) {
             case "list", "rules" -> {

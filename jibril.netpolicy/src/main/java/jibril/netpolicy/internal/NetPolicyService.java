@@ -97,9 +97,10 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     private volatile long rateMs = 10_000;
     private Path dir;
     private Thread worker;
-    private Thread reader;
+    private volatile Thread reader;
     private volatile boolean stopping;
     private volatile boolean removed;
+    private volatile boolean readerStop;
     /** Whether a policy file was put in force by this run (until then the kernel holds what an earlier run left). */
     private volatile boolean loaded;
     private Kernel kernel;
@@ -227,9 +228,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             rb = kernel.drops(r -> events.notice(NetPolicyLayout.Drop.decode(r)));
         }
         try {
-            while (!stopping) {
+            while (!stopping && !readerStop) {
                 rb.poll(200);
-                events.flush(this::describeRule, book::namesOf, rateMs);
+                events.flush(this::describeRule, this::learntNames, rateMs);
             }
         } catch (RuntimeException e) {
             logger.error("network policy: the drop notices stopped: {}", String.valueOf(e));
@@ -386,6 +387,12 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
         }
     }
 
+    private java.util.Set<String> learntNames(byte[] address) {
+        synchronized (lock) {
+            return book.namesOf(address);
+        }
+    }
+
     /** The text of the rule with this kernel index, for event notes. */
     private String describeRule(int index) {
         synchronized (lock) {
@@ -518,7 +525,13 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
      * Ends enforcement now, as removing the plugin from the configuration does: the links and maps are unpinned and
      * the programs detach. It stays off until the daemon restarts with the plugin configured.
      */
-    boolean remove() {
+    boolean remove() throws InterruptedException {
+        // The notice reader goes first: it must not read the ring of an object being freed (and it takes the lock).
+        readerStop = true;
+        Thread r = reader;
+        if (r != null) {
+            r.join(30_000);
+        }
         synchronized (lock) {
             if (kernel == null || removed) {
                 return false;
