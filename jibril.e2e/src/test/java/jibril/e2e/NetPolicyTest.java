@@ -176,15 +176,11 @@ class NetPolicyTest {
         }), "policy not applied:\n" + j.log());
     }
 
-    /** Readiness does not wait for the plugin's component to appear: wait until a policy is in the kernel. */
+    /** Readiness waits for the policy: once ready, the daemon has put it in the kernel. */
     private static void awaitPolicy(JibrilProcess j) throws Exception {
-        assertTrue(JibrilProcess.waitFor(30_000, () -> {
-            try {
-                return version(j) >= 1;
-            } catch (Exception e) {
-                return false;
-            }
-        }), "no policy in force:\n" + j.log());
+        long v = version(j);
+        assertTrue(v >= 1, "ready, but no policy in force (version " + v + "):\n" + j.shell("jibril:status").output()
+                + j.log());
     }
 
     private static List<JsonObject> dropips(JibrilProcess j) throws IOException {

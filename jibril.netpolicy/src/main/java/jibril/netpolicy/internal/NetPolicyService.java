@@ -78,9 +78,39 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     @Reference(service = LoggerFactory.class)
     private Logger logger;
 
-    /** The core's runtime: registered once the core's programs are attached; this component ends with it. */
-    @Reference
-    private BpfRuntime runtime;
+    /**
+     * The core's runtime, registered once the core's programs are attached. Optional so that this component (and
+     * its status section, not ready until the policy is in force) is there from the start: readiness then waits
+     * for enforcement. When the core goes away the policy is let go (it stays pinned) and taken up again when the
+     * core is back.
+     */
+    private volatile BpfRuntime runtime;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setRuntime(BpfRuntime rt) {
+        runtime = rt;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    void unsetRuntime(BpfRuntime rt) throws InterruptedException {
+        if (runtime != rt) {
+            return;
+        }
+        runtime = null;
+        stopReader();
+        synchronized (lock) {
+            if (kernel != null) {
+                kernel.close(); // the pins keep the policy in force
+                kernel = null;
+                loaded = false;
+                state = "waiting for the eBPF core";
+                logger.info("the eBPF core went away: network policy left to its pins under {}", dir);
+            }
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -105,7 +135,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     private volatile boolean loaded;
     private Kernel kernel;
     private DropEvents events;
-    private volatile String state = "starting";
+    private volatile String state = "waiting for the eBPF core";
     private volatile String lastError = "";
     private volatile String lastLoaded = "";
     private volatile long fileStamp = Long.MIN_VALUE;
@@ -161,9 +191,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             worker.interrupt();
             worker.join(30_000);
         }
-        if (reader != null) {
-            reader.join(30_000);
-        }
+        stopReader();
         synchronized (lock) {
             if (kernel != null) {
                 if (reason == CONFIGURATION_DELETED && !removed) {
@@ -181,29 +209,27 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     }
 
     private void run() {
-        Path cgroup;
-        try {
-            cgroup = Cgroups.root(logger);
-            synchronized (lock) {
-                Kernel k = new Kernel(runtime, dir, cgroup, logger::warn);
-                k.start();
-                kernel = k;
-            }
-            state = kernel.adopted() ? "adopted" : "attached";
-            logger.info("network policy programs {} on the cgroup {} (pinned under {})",
-                    kernel.adopted() ? "adopted from the pins of an earlier run" : "attached", cgroup, dir);
-        } catch (BpfException | IllegalStateException e) {
-            state = "failed: " + e.getMessage();
-            logger.error("the network policy could not be put in the kernel: {}", e.getMessage());
-            return;
-        }
-        reader = new Thread(this::readDrops, "jibril-netpolicy-drops");
-        reader.setDaemon(true);
-        reader.start();
+        BpfRuntime failedWith = null;
         while (!stopping) {
             try {
-                checkFile();
-                drainAnswers();
+                BpfRuntime rt = runtime;
+                boolean need;
+                synchronized (lock) {
+                    need = kernel == null && !removed && rt != null && rt != failedWith;
+                }
+                if (need) {
+                    if (!startKernel(rt)) {
+                        failedWith = rt;
+                    }
+                }
+                boolean running;
+                synchronized (lock) {
+                    running = kernel != null;
+                }
+                if (running) {
+                    checkFile();
+                    drainAnswers();
+                }
                 synchronized (lock) {
                     if (kernel != null && !removed && book.expire(System.currentTimeMillis())) {
                         sync();
@@ -217,6 +243,47 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                 logger.error("network policy: {}", String.valueOf(e));
             }
         }
+    }
+
+    /** Loads and attaches (or adopts) the programs with this runtime, and starts the notice reader. */
+    private boolean startKernel(BpfRuntime rt) {
+        Path cgroup;
+        try {
+            cgroup = Cgroups.root(logger);
+            Kernel k = new Kernel(rt, dir, cgroup, logger::warn);
+            synchronized (lock) {
+                if (runtime != rt || stopping) {
+                    return true; // gone meanwhile; the loop looks again
+                }
+                k.start();
+                kernel = k;
+                // the file goes in again, whatever was read before: the kernel may hold an older policy
+                fileStamp = Long.MIN_VALUE;
+                fileHash = "";
+            }
+            state = k.adopted() ? "adopted" : "attached";
+            logger.info("network policy programs {} on the cgroup {} (pinned under {})",
+                    k.adopted() ? "adopted from the pins of an earlier run" : "attached", cgroup, dir);
+        } catch (BpfException | IllegalStateException e) {
+            state = "failed: " + e.getMessage();
+            logger.error("the network policy could not be put in the kernel: {}", e.getMessage());
+            return false;
+        }
+        readerStop = false;
+        Thread r = new Thread(this::readDrops, "jibril-netpolicy-drops");
+        r.setDaemon(true);
+        reader = r;
+        r.start();
+        return true;
+    }
+
+    private void stopReader() throws InterruptedException {
+        readerStop = true;
+        Thread r = reader;
+        if (r != null && r != Thread.currentThread()) {
+            r.join(30_000);
+        }
+        reader = null;
     }
 
     private void readDrops() {
@@ -527,11 +594,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
      */
     boolean remove() throws InterruptedException {
         // The notice reader goes first: it must not read the ring of an object being freed (and it takes the lock).
-        readerStop = true;
-        Thread r = reader;
-        if (r != null) {
-            r.join(30_000);
-        }
+        stopReader();
         synchronized (lock) {
             if (kernel == null || removed) {
                 return false;
@@ -585,8 +648,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
 
     @Override
     public boolean ready() {
-        // Ready once the policy file was put in force (or refused, or the kernel part failed: status says why).
-        return !state.startsWith("starting") && (reloads.get() > 0 || !lastError.isEmpty() || kernel == null);
+        // Ready once this run put the policy file in force, or could not (refused file, kernel part failed, removed:
+        // the status says why); not while waiting for the eBPF core.
+        return loaded || removed || state.startsWith("failed") || (kernel != null && !lastError.isEmpty());
     }
 
     static Map<String, Object> copy(Map<String, Object> m) {
