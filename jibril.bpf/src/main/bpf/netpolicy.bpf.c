@@ -4,7 +4,7 @@
  *  - cgroup/connect4, connect6: TCP connects and UDP connects; 0 refuses with EPERM;
  *  - cgroup/sendmsg4, sendmsg6: datagrams sent to an address on an unconnected socket;
  *  - cgroup_skb/egress: every packet, so that flows established before their peer was denied are cut too;
- *  - cgroup_skb/ingress: DNS answers (UDP, source port 53) for names a domain rule denies are dropped when
+ *  - cgroup_skb/ingress: DNS answers (UDP and TCP, source port 53) for names a domain rule denies are dropped when
  *    resolve_mode is enforce or both (the question's name, and every label-aligned suffix of it, is looked up in
  *    the name rules of the same rule set; the longest match wins).
  * Each looks the peer up in the LPM tries of the rule set np_config selects (longest prefix wins; no match: the
@@ -451,39 +451,57 @@ int np_ingress(struct __sk_buff *skb)
 	__u8 addr[16] = {};
 	__u32 family;
 	__u32 l4;
+	__u8 proto;
 	if (skb->protocol == bpf_htons(ETH_P_IP_)) {
 		__u8 h[20];
-		if (bpf_skb_load_bytes(skb, 0, h, 20) || h[9] != 17)
+		if (bpf_skb_load_bytes(skb, 0, h, 20))
 			return 1;
 		family = 4;
+		proto = h[9];
 		__builtin_memcpy(addr, h + 12, 4);
 		l4 = (h[0] & 0x0f) * 4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6_)) {
 		__u8 h[40];
-		if (bpf_skb_load_bytes(skb, 0, h, 40) || h[6] != 17)
+		if (bpf_skb_load_bytes(skb, 0, h, 40))
 			return 1;
 		family = 6;
+		proto = h[6];
 		__builtin_memcpy(addr, h + 8, 16);
 		l4 = 40;
 	} else {
 		return 1;
 	}
-	if (l4 > 60)
+	if ((proto != 17 && proto != 6) || l4 > 60)
 		return 1;
-	/* UDP header (8) + DNS header (12) */
-	__u8 u[20];
-	if (bpf_skb_load_bytes(skb, l4, u, 20))
+	/* source port, and for TCP the data offset (byte 12) */
+	__u8 p[14];
+	if (bpf_skb_load_bytes(skb, l4, p, proto == 6 ? 14 : 8))
 		return 1;
-	if (u[0] != 0 || u[1] != 53 || !(u[10] & 0x80) || (u[12] == 0 && u[13] == 0))
-		return 1; /* not from port 53, not a response, or no question */
+	if (p[0] != 0 || p[1] != 53)
+		return 1;
+	__u32 dns = l4 + 8;
+	if (proto == 6) {
+		/* DNS over TCP: a 2-byte length, then the message; only a segment that starts a message is judged, and
+		 * dropping it stalls the exchange until the resolver gives up */
+		__u32 doff = (p[12] >> 4) * 4;
+		if (doff < 20)
+			return 1;
+		dns = l4 + doff + 2;
+	}
+	/* the DNS header: a response (QR) with a question */
+	__u8 u[12];
+	if (dns > 200 || bpf_skb_load_bytes(skb, dns, u, 12))
+		return 1;
+	if (!(u[2] & 0x80) || (u[4] == 0 && u[5] == 0))
+		return 1;
 	count(NP_CNT_ANSWERS);
 	__u32 index = 0;
-	if (!judge_name(skb, cfg, l4 + 20, &index))
+	if (!judge_name(skb, cfg, dns + 12, &index))
 		return 1;
 	hit(index);
 	count(NP_CNT_ANSWERS_DROPPED);
 	if (cfg->resolve_mode == NP_MODE_BOTH)
-		notice(family, addr, 53, 17, NP_HOOK_RESOLVE, 1, index, bpf_get_socket_cookie(skb),
+		notice(family, addr, 53, proto, NP_HOOK_RESOLVE, 1, index, bpf_get_socket_cookie(skb),
 		       bpf_get_socket_uid(skb), 0);
 	return 0;
 }

@@ -231,27 +231,46 @@ class KernelTest {
      * its own client's question with an A record; prints "answered" or "dropped" (no answer within 500 ms). */
     private static final String DNS = """
             import socket, struct, sys
-            srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(('127.0.0.1', 53)); srv.settimeout(2)
-            for name in sys.argv[1:]:
-                cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.settimeout(0.5)
+            tcp = sys.argv[1] == 'tcp'
+            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind(('127.0.0.1', 53)); srv.settimeout(2)
+            if tcp:
+                srv.listen(8)
+            for name in sys.argv[2:]:
                 q = struct.pack('>HHHHHH', 7, 0x0100, 1, 0, 0, 0) + b''.join(
                     bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\\0' + struct.pack('>HH', 1, 1)
-                cli.sendto(q, ('127.0.0.1', 53))
-                got, peer = srv.recvfrom(512)
-                a = bytearray(got); a[2] = 0x81; a[3] = 0x80; a[7] = 1
+                a = bytearray(q); a[2] = 0x81; a[3] = 0x80; a[7] = 1
                 a += b'\\xc0\\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + socket.inet_aton('192.0.2.1')
-                srv.sendto(bytes(a), peer)
+                if tcp:
+                    cli = socket.create_connection(('127.0.0.1', 53), timeout=1)
+                    conn, _ = srv.accept()
+                    cli.sendall(struct.pack('>H', len(q)) + q)
+                    conn.recv(512)
+                    conn.sendall(struct.pack('>H', len(a)) + bytes(a))
+                else:
+                    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); cli.settimeout(1)
+                    cli.sendto(q, ('127.0.0.1', 53))
+                    got, peer = srv.recvfrom(512)
+                    srv.sendto(bytes(a), peer)
                 try:
-                    cli.recvfrom(512); print(name, 'answered', flush=True)
+                    got = cli.recv(512)
+                    print(name, 'answered' if got else 'dropped', flush=True)
                 except socket.timeout:
                     print(name, 'dropped', flush=True)
                 cli.close()
+                if tcp:
+                    conn.close()
             """;
 
     private String resolve(String netns, String... names) throws Exception {
+        return exchange("udp", netns, names);
+    }
+
+    private String exchange(String transport, String netns, String... names) throws Exception {
         // into the cgroup first: ip netns exec mounts a /sys of its own, without the cgroup file system
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > " + cgroup.resolve("cgroup.procs")
-                + " && exec ip netns exec " + netns + " python3 -c \"$0\" \"$@\"", DNS));
+                + " && exec ip netns exec " + netns + " python3 -c \"$0\" \"$@\"", DNS, transport));
         cmd.addAll(List.of(names));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -276,7 +295,10 @@ class KernelTest {
                     "fine.test answered"), resolve(netns, "www.denied.test", "denied.test", "WWW.Denied.Test",
                     "ok.denied.test", "x.ok.denied.test", "notdenied.test", "fine.test"));
             assertEquals(3L, k.counters().get("answers_dropped"));
-            assertTrue(k.hits(k.activeNames().get("denied.test").index()) == 3);
+            assertEquals(String.join("\n", "www.denied.test dropped", "ok.denied.test answered", "fine.test answered"),
+                    exchange("tcp", netns, "www.denied.test", "ok.denied.test", "fine.test"), "DNS over TCP");
+            assertTrue(k.counters().get("answers_dropped") >= 4);
+            assertTrue(k.hits(k.activeNames().get("denied.test").index()) >= 3);
 
             // the resolve default: deny what no rule allows
             k.install(Policy.Mode.BYPASS, Policy.Action.ALLOW, Policy.Mode.BOTH, Policy.Action.DENY, Map.of(), names);
