@@ -104,6 +104,16 @@ struct {
 	__type(value, struct np_name_buf);
 } np_scratch SEC(".maps");
 
+/* np_blocks: see netpolicy.h; written and read by userland only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NP_MAX_BLOCKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct np_block_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} np_blocks SEC(".maps");
+
 /* np_hits: rule index -> per-CPU decisions that matched it (index 0: the default policy). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -91,4 +91,14 @@ struct np_drop {
 	char comm[16];
 };
 
+/* np_blocks: the blocks made through the NetPolicy service, kept with the policy so that they outlive the daemon
+ * (userland only: no program reads it). Key "cidr:<network>" or "domain:<name>", zero-padded; value the end of
+ * the block in ms since the epoch, 0 for none. */
+#define NP_BLOCK_KEY 264
+#define NP_MAX_BLOCKS 65536
+
+struct np_block_key {
+	char text[NP_BLOCK_KEY];
+};
+
 #endif

@@ -347,6 +347,10 @@ class NetPolicyTest {
 
             // SIGKILL: the kernel goes on enforcing the last policy; the restart adopts it
             apply(j, base);
+            assertTrue(j.shell("jibril:netpolicy block 127.66.0.40").output().contains("blocked"));
+            assertTrue(j.shell("jibril:netpolicy block 127.66.0.41 2s").output().contains("blocked"));
+            assertEquals("EPERM", tcp("127.66.0.41", port));
+            assertEquals("EPERM", tcp("127.66.0.40", port));
             j.process().destroyForcibly().waitFor();
             assertEquals("EPERM", tcp("127.66.0.17", port), "enforcement ended with the daemon");
             assertEquals("OK", tcp("127.66.0.18", port));
@@ -357,6 +361,9 @@ class NetPolicyTest {
             assertEquals("EPERM", tcp("127.66.0.17", port));
             assertEquals("OK", tcp("127.66.0.18", port));
             assertEquals(6, countLinks(j));
+            assertEquals("EPERM", tcp("127.66.0.40", port), "a block made before the SIGKILL is kept");
+            assertFalse(tcp("127.66.0.41", port).equals("EPERM"), "a block whose time ran out while away is not");
+            assertTrue(j.shell("jibril:netpolicy").output().matches("(?s).*deny\\s+127\\.66\\.0\\.40/32.*block.*"));
             assertEquals(1, loaded("np_connect4"), "one set of programs after the restart (the old ones replaced)");
 
             // removing the plugin ends enforcement and removes the pins

@@ -76,6 +76,27 @@ public final class NetPolicyLayout {
 	public static final int V6_KEY_SIZE = 20;
 	/** sizeof(struct np_rule). */
 	public static final int RULE_SIZE = 8;
+	/** sizeof(struct np_block_key). */
+	public static final int BLOCK_KEY_SIZE = 264;
+
+	/** A struct np_block_key: the text, zero-padded. */
+	public static byte[] blockKey(String text) {
+		byte[] t = text.getBytes(StandardCharsets.UTF_8);
+		if (t.length >= BLOCK_KEY_SIZE) {
+			throw new IllegalArgumentException("block key too long: " + text);
+		}
+		return java.util.Arrays.copyOf(t, BLOCK_KEY_SIZE);
+	}
+
+	/** The text of a struct np_block_key. */
+	public static String blockText(byte[] key) {
+		int n = 0;
+		while (n < key.length && key[n] != 0) {
+			n++;
+		}
+		return new String(key, 0, n, StandardCharsets.UTF_8);
+	}
+
 	/** sizeof(struct np_drop). */
 	public static final int DROP_SIZE = 72;
 

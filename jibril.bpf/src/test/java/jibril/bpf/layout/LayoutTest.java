@@ -147,6 +147,7 @@ class LayoutTest {
 		assertEquals(32, np.get("np_v6_key").get("addr"));
 		assertEquals(NetPolicyLayout.RULE_SIZE, np.get("np_rule").get(""));
 		assertEquals(32, np.get("np_rule").get("action"));
+		assertEquals(NetPolicyLayout.BLOCK_KEY_SIZE, np.get("np_block_key").get(""));
 		// struct np_drop only travels through the ring buffer (not in BTF): jibril.netpolicy's KernelTest decodes
 		// real notices field by field.
 		String h = Files.readString(Path.of("src/main/bpf/netpolicy.h"));

@@ -399,6 +399,31 @@ final class Kernel implements AutoCloseable {
         return ids;
     }
 
+    /** The blocks kept with the policy ({@code cidr:...} or {@code domain:...} to the end, 0 for none). */
+    Map<String, Long> storedBlocks() {
+        BpfMap m = object.map("np_blocks");
+        Map<String, Long> out = new HashMap<>();
+        List<byte[]> keys = new ArrayList<>();
+        m.forEachKey(keys::add);
+        for (byte[] k : keys) {
+            byte[] v = m.lookup(k);
+            if (v != null) {
+                out.put(NetPolicyLayout.blockText(k),
+                        java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.nativeOrder()).getLong());
+            }
+        }
+        return out;
+    }
+
+    void storeBlock(String text, long untilMillis) {
+        object.map("np_blocks").update(NetPolicyLayout.blockKey(text), java.nio.ByteBuffer.allocate(8)
+                .order(java.nio.ByteOrder.nativeOrder()).putLong(untilMillis).array(), UpdateFlag.ANY);
+    }
+
+    void dropBlock(String text) {
+        object.map("np_blocks").delete(NetPolicyLayout.blockKey(text));
+    }
+
     /** A consumer of the drop notices. */
     RingBuffer drops(RecordHandler handler) {
         return rt.ringBuffer(object.map("np_drops"), handler);

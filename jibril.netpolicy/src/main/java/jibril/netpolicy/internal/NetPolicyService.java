@@ -233,6 +233,9 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                 synchronized (lock) {
                     if (kernel != null && !removed && book.expire(System.currentTimeMillis())) {
                         sync();
+                        if (loaded) {
+                            storeBlocks();
+                        }
                     }
                     lock.wait(intervalMs);
                 }
@@ -243,6 +246,43 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                 logger.error("network policy: {}", String.valueOf(e));
             }
         }
+    }
+
+    /** Takes up the blocks an earlier run kept with the policy (those whose time is not over). Holds the lock. */
+    private void restoreBlocks(Kernel k) {
+        long now = System.currentTimeMillis();
+        k.storedBlocks().forEach((text, until) -> {
+            try {
+                if (until != 0 && until <= now) {
+                    k.dropBlock(text);
+                } else if (text.startsWith("cidr:")) {
+                    book.blockAddress(Cidr.parse(text.substring(5)), until);
+                } else if (text.startsWith("domain:")) {
+                    book.blockDomain(Domains.normalize(text.substring(7)), until);
+                }
+            } catch (IllegalArgumentException e) {
+                logger.warn("a kept block '{}' is not understood; dropped: {}", text, e.getMessage());
+                k.dropBlock(text);
+            }
+        });
+    }
+
+    /** Makes the kept blocks those of the book. Holds the lock. */
+    private void storeBlocks() {
+        Map<String, Long> want = new HashMap<>();
+        book.addressBlocks().forEach((c, b) -> want.put("cidr:" + c, b.untilMillis()));
+        book.domainBlocks().forEach((d, b) -> want.put("domain:" + d, b.untilMillis()));
+        Map<String, Long> have = kernel.storedBlocks();
+        for (String k : have.keySet()) {
+            if (!want.containsKey(k)) {
+                kernel.dropBlock(k);
+            }
+        }
+        want.forEach((k, v) -> {
+            if (!v.equals(have.get(k))) {
+                kernel.storeBlock(k, v);
+            }
+        });
     }
 
     /** Loads and attaches (or adopts) the programs with this runtime, and starts the notice reader. */
@@ -257,6 +297,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
                 }
                 k.start();
                 kernel = k;
+                restoreBlocks(k);
                 // the file goes in again, whatever was read before: the kernel may hold an older policy
                 fileStamp = Long.MIN_VALUE;
                 fileHash = "";
@@ -490,6 +531,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             checkInForce();
             boolean fresh = book.blockAddress(c, until(until));
             sync();
+            storeBlocks();
             return fresh;
         }
     }
@@ -501,6 +543,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             checkInForce();
             boolean was = book.unblockAddress(c);
             sync();
+            storeBlocks();
             return was;
         }
     }
@@ -512,6 +555,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             checkInForce();
             boolean fresh = book.blockDomain(d, until(until));
             sync();
+            storeBlocks();
             return fresh;
         }
     }
@@ -523,6 +567,7 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
             checkInForce();
             boolean was = book.unblockDomain(d);
             sync();
+            storeBlocks();
             return was;
         }
     }

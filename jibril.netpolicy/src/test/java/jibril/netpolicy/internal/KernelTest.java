@@ -207,6 +207,10 @@ class KernelTest {
         Kernel k = kernel();
         k.install(Policy.Mode.ENFORCE, Policy.Action.ALLOW, rules("127.0.0.17", "deny", "127.0.0.16/28", "allow"));
         int index = k.active().get(Cidr.parse("127.0.0.17/32")).index();
+        k.storeBlock("cidr:127.0.0.20/32", 0);
+        k.storeBlock("domain:bad.test", 1234);
+        k.storeBlock("cidr:127.0.0.21/32", 5);
+        k.dropBlock("cidr:127.0.0.21/32");
         k.close();
         rt.close();
         rt = new BpfRuntime((level, msg) -> {
@@ -214,6 +218,7 @@ class KernelTest {
         assertEquals("EPERM", attempt("tcp", "127.0.0.17"), "enforced with no process holding anything");
         Kernel again = kernel();
         assertTrue(again.adopted());
+        assertEquals(Map.of("cidr:127.0.0.20/32", 0L, "domain:bad.test", 1234L), again.storedBlocks());
         assertEquals(index, again.active().get(Cidr.parse("127.0.0.17/32")).index());
         assertEquals("enforce", again.mode());
         assertEquals("EPERM", attempt("tcp", "127.0.0.17"));
