@@ -67,13 +67,16 @@ public final class BpfLink implements AutoCloseable {
 	 * @throws IllegalStateException when the link is closed
 	 */
 	public synchronized Info info() {
-		int fd = fd();
+		return infoOf(bpf, fd(), "of program '" + programName + "'");
+	}
+
+	static Info infoOf(LibBpf bpf, int fd, String what) {
 		try (Memory info = new Memory(INFO_SIZE); Memory len = new Memory(4)) {
 			info.clear();
 			len.setInt(0, INFO_SIZE);
 			int rc = bpf.bpf_obj_get_info_by_fd(fd, info, len);
 			if (rc < 0) {
-				throw Errno.error("cannot read the info of the link of program '" + programName + "'", Errno.of(rc));
+				throw Errno.error("cannot read the info of the link " + what, Errno.of(rc));
 			}
 			return new Info(info.getInt(0), info.getInt(4), info.getInt(8), info.getLong(16));
 		}

@@ -247,6 +247,81 @@ public final class BpfRuntime implements AutoCloseable {
 	}
 
 	/**
+	 * Gives the link pinned at {@code pin} another program, atomically (BPF_LINK_UPDATE): the target keeps one
+	 * program attached through the link at every moment. This is how a restarted daemon adopts the attachments an
+	 * earlier run pinned, with the programs it has just loaded.
+	 *
+	 * @param pin where the link is pinned
+	 * @param program a loaded program of the link's type
+	 * @return the link as the kernel describes it after the update
+	 * @throws BpfException ENOENT when nothing is pinned there, EINVAL when the program does not fit the link
+	 */
+	public BpfLink.Info updatePinnedLink(Path pin, BpfProgram program) {
+		ensureOpen();
+		String p = pin.toAbsolutePath().toString();
+		int fd = bpf.bpf_obj_get(p);
+		if (fd < 0) {
+			throw Errno.error("cannot open the pinned link " + p, Errno.of(fd));
+		}
+		try {
+			int rc = bpf.bpf_link_update(fd, program.fd(), null);
+			if (rc < 0) {
+				throw Errno.error("cannot give the link pinned at " + p + " the program '" + program.name() + "'",
+						Errno.of(rc));
+			}
+			return BpfLink.infoOf(bpf, fd, p);
+		} finally {
+			Libs.c().close(fd);
+		}
+	}
+
+	/**
+	 * Detaches the link pinned at {@code pin} now (BPF_LINK_DETACH): its program stops running at once, although
+	 * the link object lives on until its pin and fds are gone. Removing a pin alone detaches only when the kernel
+	 * frees the file, some time later.
+	 *
+	 * @param pin where the link is pinned
+	 * @throws BpfException ENOENT when nothing is pinned there, EOPNOTSUPP for link types that cannot detach
+	 */
+	public void detachPinnedLink(Path pin) {
+		ensureOpen();
+		String p = pin.toAbsolutePath().toString();
+		int fd = bpf.bpf_obj_get(p);
+		if (fd < 0) {
+			throw Errno.error("cannot open the pinned link " + p, Errno.of(fd));
+		}
+		try {
+			int rc = bpf.bpf_link_detach(fd);
+			if (rc < 0) {
+				throw Errno.error("cannot detach the link pinned at " + p, Errno.of(rc));
+			}
+		} finally {
+			Libs.c().close(fd);
+		}
+	}
+
+	/**
+	 * What the kernel says about the link pinned at {@code pin}.
+	 *
+	 * @param pin where the link is pinned
+	 * @return its type, id, program and target
+	 * @throws BpfException ENOENT when nothing is pinned there
+	 */
+	public BpfLink.Info pinnedLinkInfo(Path pin) {
+		ensureOpen();
+		String p = pin.toAbsolutePath().toString();
+		int fd = bpf.bpf_obj_get(p);
+		if (fd < 0) {
+			throw Errno.error("cannot open the pinned link " + p, Errno.of(fd));
+		}
+		try {
+			return BpfLink.infoOf(bpf, fd, p);
+		} finally {
+			Libs.c().close(fd);
+		}
+	}
+
+	/**
 	 * Opens a consumer of a ring buffer map. Records are delivered to {@code handler} on the thread calling
 	 * {@link RingBuffer#poll(int)} or {@link RingBuffer#consume()}.
 	 *

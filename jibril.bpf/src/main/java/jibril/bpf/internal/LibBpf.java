@@ -68,6 +68,10 @@ public interface LibBpf extends Library {
 
 	int bpf_link__destroy(Pointer link);
 
+	int bpf_link_update(int linkFd, int newProgFd, Pointer opts);
+
+	int bpf_link_detach(int linkFd);
+
 	String bpf_map__name(Pointer map);
 
 	int bpf_map__type(Pointer map);

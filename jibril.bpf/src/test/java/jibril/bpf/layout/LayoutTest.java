@@ -133,6 +133,35 @@ class LayoutTest {
 	}
 
 	@Test
+	void netPolicyStructsMatchBtf() throws Exception {
+		Map<String, Map<String, Integer>> np = structs(Path.of("target/classes/jibril/bpf/obj/netpolicy.bpf.o"));
+		assertEquals(NetPolicyLayout.CONFIG_SIZE, np.get("np_config").get(""));
+		assertEquals(NetPolicyLayout.CONFIG_GEN * 8, np.get("np_config").get("gen"));
+		assertEquals(NetPolicyLayout.CONFIG_CIDR_MODE * 8, np.get("np_config").get("cidr_mode"));
+		assertEquals(NetPolicyLayout.CONFIG_CIDR_DEFAULT * 8, np.get("np_config").get("cidr_default"));
+		assertEquals(NetPolicyLayout.CONFIG_RESOLVE_MODE * 8, np.get("np_config").get("resolve_mode"));
+		assertEquals(NetPolicyLayout.CONFIG_RESOLVE_DEFAULT * 8, np.get("np_config").get("resolve_default"));
+		assertEquals(NetPolicyLayout.CONFIG_VERSION * 8, np.get("np_config").get("version"));
+		assertEquals(NetPolicyLayout.V4_KEY_SIZE, np.get("np_v4_key").get(""));
+		assertEquals(NetPolicyLayout.V6_KEY_SIZE, np.get("np_v6_key").get(""));
+		assertEquals(32, np.get("np_v6_key").get("addr"));
+		assertEquals(NetPolicyLayout.RULE_SIZE, np.get("np_rule").get(""));
+		assertEquals(32, np.get("np_rule").get("action"));
+		assertEquals(NetPolicyLayout.BLOCK_KEY_SIZE, np.get("np_block_key").get(""));
+		// struct np_drop only travels through the ring buffer (not in BTF): jibril.netpolicy's KernelTest decodes
+		// real notices field by field.
+		String h = Files.readString(Path.of("src/main/bpf/netpolicy.h"));
+		for (var c : Map.of("NP_MODE_BOTH", NetPolicyLayout.MODE_BOTH, "NP_DENY", NetPolicyLayout.DENY,
+				"NP_MAX_LPM", NetPolicyLayout.MAX_LPM, "NP_MAX_RULES", NetPolicyLayout.MAX_RULES,
+				"NP_HOOK_EGRESS", NetPolicyLayout.HOOK_EGRESS, "NP_HOOK_RESOLVE", NetPolicyLayout.HOOK_RESOLVE,
+				"NP_MAX_NAMES", NetPolicyLayout.MAX_NAMES, "NP_CNT_NOTICE_LOST", NetPolicyLayout.CNT_NOTICE_LOST)
+				.entrySet()) {
+			assertTrue(h.contains("#define " + c.getKey() + " " + c.getValue()), c.getKey());
+		}
+		assertTrue(h.contains("#define NP_NAME_P " + NetPolicyLayout.NAME_P + "ULL"));
+	}
+
+	@Test
 	void guardStructsMatchBtf() throws Exception {
 		assertMirrors(guardBtf, GUARD_OBJECT, "guard_key", GuardLayout.Key.class);
 		assertMirrors(guardBtf, GUARD_OBJECT, "guard_config", GuardLayout.Config.class);
