@@ -66,6 +66,7 @@ class ConfigParserTest {
         m.put("jibril.plugin.detect", props("jibril.entry", "jibril:detect", "jibril.source", source));
         m.put("jibril.plugin.alchemies", props("path", "/etc/jibril/alchemies", "jibril.entry",
                 "jibril:alchemies:path=/etc/jibril/alchemies", "jibril.source", source));
+        m.put("jibril.plugin.reactions", props("jibril.entry", "jibril:reactions", "jibril.source", source));
         m.put("jibril.printer.stdout", props("jibril.entry", "jibril:printers:stdout", "jibril.source", source));
         return m;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -53,9 +54,13 @@ public class ReactionService implements DetectionListener, StatusSource {
     @Reference(service = LoggerFactory.class)
     private Logger logger;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile EventPublisher publisher;
+    /**
+     * Taken only when a run is reported, not when bound: the printers' publisher reaches the detection engine (a
+     * printer) whose listeners include this component, and getting it at activation closes that circle.
+     */
+    @Reference(service = EventPublisher.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ComponentServiceObjects<EventPublisher> publisher;
 
     /** format → runners in arrival order; the first one runs. */
     private final Map<String, List<ReactionRunner>> runners = new ConcurrentHashMap<>();
@@ -197,7 +202,8 @@ public class ReactionService implements DetectionListener, StatusSource {
             lastError = where + ": " + outcome + ": " + error;
             logger.warn("{}: {} after {} ms: {}", where, outcome, ms, error);
         }
-        EventPublisher pub = publisher;
+        ComponentServiceObjects<EventPublisher> cso = publisher;
+        EventPublisher pub = cso == null ? null : cso.getService();
         if (pub == null) {
             unpublished.incrementAndGet();
             return;
@@ -206,6 +212,12 @@ public class ReactionService implements DetectionListener, StatusSource {
             pub.publish(event(r, detection, outcome, ms, error, output));
         } catch (RuntimeException e) {
             unpublished.incrementAndGet();
+        } finally {
+            try {
+                cso.ungetService(pub);
+            } catch (RuntimeException e) {
+                // the publisher went away meanwhile
+            }
         }
     }
 

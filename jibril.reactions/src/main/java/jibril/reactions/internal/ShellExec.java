@@ -81,9 +81,10 @@ final class ShellExec {
                 done = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
             } finally {
                 killGroup(pgid);
-                p.destroyForcibly();
             }
+            // only now: destroying a Process closes its streams, which would cut the output still being read
             reader.join(2000);
+            p.destroyForcibly();
             String text = out.text();
             if (!done) {
                 throw new TimeoutException("stopped: still running after " + limit.toMillis() + " ms; output: "
