@@ -161,11 +161,10 @@ final class JsEngine implements AutoCloseable {
         Source src = source(reaction.code());
         Context ctx = context();
         AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> dog = watchdog.schedule(() -> {
-            timedOut.set(true);
-            ctx.close(true);
-        }, limit.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> dog = null;
         try {
+            // Setting up (helpers, globals, the event) is ours and not timed: on a cold engine it takes a second or
+            // more, which must not count against the reaction. The limit covers the reaction's own code.
             Value g = ctx.getBindings("js");
             bind(ctx, helpers);
             g.putMember("kind", event.metadata() == null ? "" : event.metadata().kind());
@@ -173,6 +172,10 @@ final class JsEngine implements AutoCloseable {
             g.putMember("uuid", event.uuid());
             Value data = g.getMember("JSON").invokeMember("parse", json);
             g.putMember("data", data);
+            dog = watchdog.schedule(() -> {
+                timedOut.set(true);
+                ctx.close(true);
+            }, limit.toMillis(), TimeUnit.MILLISECONDS);
             ctx.eval(src);
             Value p = g.getMember("process");
             if (p == null || !p.canExecute()) {
@@ -186,7 +189,8 @@ final class JsEngine implements AutoCloseable {
             return out;
         } catch (PolyglotException e) {
             if (e.isResourceExhausted() && !timedOut.get()) {
-                throw new IllegalStateException("stopped: " + e.getMessage());
+                // an overrun all the same: counted as timed out, with the limit that stopped it
+                throw new TimeoutException("stopped: ran past the statement limit (" + options.statements() + ")");
             }
             if (e.isCancelled() || timedOut.get()) {
                 throw new TimeoutException("stopped: still running after " + limit.toMillis() + " ms");
@@ -201,7 +205,9 @@ final class JsEngine implements AutoCloseable {
         } catch (OutOfMemoryError e) {
             throw new IllegalStateException("stopped: out of memory");
         } finally {
-            dog.cancel(false);
+            if (dog != null) {
+                dog.cancel(false);
+            }
             try {
                 ctx.close(true);
             } catch (RuntimeException e) {
