@@ -25,7 +25,7 @@ import com.google.gson.JsonParser;
  * unlinked the file; a recipe of our own with js and shell reactions shows their effects, the sandbox (Java
  * interop, an endless loop, a shell that overruns with children, killing Jibril or its parent) is stopped or refused and reported, and
  * every run is a {@code reaction} event in the printers, in {@code jibril:events}, {@code jibril:status} and the
- * metrics. The netpolicy reactions are not triggered here (they need DNS on port 53 and netpolicy); their helpers'
+ * metrics. A js reaction that does not compile refuses its recipe file with file, line and reason. The netpolicy reactions are not triggered here (they need DNS on port 53 and netpolicy); their helpers'
  * error return without netpolicy is covered by the unit tests.
  */
 class ReactionsTest {
@@ -108,7 +108,29 @@ class ReactionsTest {
                 return compat.stream().allMatch(out::contains) && out.contains("rx_e2e_probe");
             }), shell(jibril, "jibril:recipes"));
             String listing = shell(jibril, "jibril:recipes");
-            assertFalse(listing.contains("refused") && !listing.contains("0 file(s) refused"), listing);
+            assertTrue(listing.contains("0 file(s) refused"), listing);
+
+            // a js reaction that does not compile refuses its file, with where and why
+            Path broken = recipes.resolve("broken.yaml");
+            Files.writeString(broken, """
+                    - name: rx_broken
+                      breed: file_access
+                      file_actions: [open]
+                      bases: [{base: nothing-here}]
+                      reactions:
+                        - format: js
+                          code: |
+                            function process(data) {
+                              let x = ;
+                            }
+                    """);
+            String where = broken + ":7:";
+            assertTrue(JibrilProcess.waitFor(30_000, () -> {
+                String out = shell(jibril, "jibril:recipes");
+                return out.contains(where) && out.contains("recipe rx_broken: reactions[0].code: line 2: ");
+            }), shell(jibril, "jibril:recipes"));
+            assertTrue(jibril.log().contains(where), jibril.log());
+            Files.delete(broken);
 
             // --- the compat recipes: unlink the file each one watches
             Files.createDirectories(TMP_TESTS);

@@ -58,6 +58,7 @@ import jibril.core.api.Printer;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
 import jibril.core.api.Reaction;
+import jibril.core.api.ReactionRunner;
 import jibril.core.api.RecipeType;
 import jibril.core.api.StatusSource;
 
@@ -172,6 +173,49 @@ public class Engine implements ObservationListener, StatusSource, Printer {
             l.remove(type);
         }
         requestRecompile();
+    }
+
+    /** Reaction runners by format (the first registered wins): recipes' reactions are validated by them at load. */
+    private final Map<String, List<ReactionRunner>> runners = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addRunner(ReactionRunner runner, Map<String, Object> props) {
+        String format = String.valueOf(props.getOrDefault(ReactionRunner.FORMAT, ""));
+        if (!format.isBlank()) {
+            runners.computeIfAbsent(format, f -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(runner);
+        }
+    }
+
+    void removeRunner(ReactionRunner runner, Map<String, Object> props) {
+        List<ReactionRunner> l = runners.get(String.valueOf(props.getOrDefault(ReactionRunner.FORMAT, "")));
+        if (l != null) {
+            l.remove(runner);
+        }
+    }
+
+    private ReactionRunner runner(String format) {
+        List<ReactionRunner> l = runners.get(format);
+        return l == null || l.isEmpty() ? null : l.get(0);
+    }
+
+    /** The reactions' errors by the runners present now (none present: the parser's checks only). */
+    private List<RecipeError> checkReactions(RecipeDef d) {
+        List<RecipeError> errors = new ArrayList<>();
+        for (int i = 0; i < d.reactions().size(); i++) {
+            RecipeDef.Reaction r = d.reactions().get(i);
+            ReactionRunner runner = runner(r.format());
+            if (runner == null) {
+                continue;
+            }
+            try {
+                runner.validate(r.code());
+            } catch (IllegalArgumentException e) {
+                errors.add(d.error("reactions[" + i + "].code", e.getMessage()));
+            } catch (RuntimeException e) {
+                errors.add(d.error("reactions[" + i + "].code", "the " + r.format() + " runner failed on it: " + e));
+            }
+        }
+        return errors;
     }
 
     /** One file's recipes as last loaded (valid), and its current errors. */
@@ -410,7 +454,7 @@ public class Engine implements ObservationListener, StatusSource, Printer {
         if (text == null) {
             errors.add(new RecipeError(source, 0, 0, null, null, "cannot be read"));
         } else {
-            RecipeParser.Parsed parsed = RecipeParser.parse(source, text);
+            RecipeParser.Parsed parsed = RecipeParser.parse(source, text, f -> runner(f) != null);
             errors.addAll(parsed.errors());
             defs = parsed.recipes();
             if (dir != null) {
@@ -431,6 +475,7 @@ public class Engine implements ObservationListener, StatusSource, Printer {
             }
             // compile now with the types present, so that a bad breed field refuses the file too
             for (RecipeDef d : defs) {
+                errors.addAll(checkReactions(d));
                 RecipeType t = type(d.breed());
                 if (t != null) {
                     RecipeError e = check(d, t);
