@@ -123,7 +123,7 @@ class ConfigParserTest {
         assertEquals("info", c.logLevel());
         assertEquals(List.of(), c.events());
         assertEquals(List.of(), c.printers());
-        assertEquals(5, c.plugins().size());
+        assertEquals(6, c.plugins().size());
     }
 
     @Test
