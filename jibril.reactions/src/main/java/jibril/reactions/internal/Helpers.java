@@ -135,6 +135,11 @@ final class Helpers {
         if (refused != null) {
             return fail("EPERM: refused: " + refused);
         }
+        String reused = reused(pid);
+        if (reused != null) {
+            errno = "ESRCH: " + reused;
+            return 1;
+        }
         int rc = guard.kill(pid);
         if (rc == 0) {
             return 0;
@@ -144,6 +149,45 @@ final class Helpers {
             return 1;
         }
         return fail(Libc.errnoName(rc));
+    }
+
+    /** How far apart two readings of one process's start may be (/proc's boot time is whole seconds). */
+    static final Duration START_SLACK = Duration.ofSeconds(2);
+
+    /**
+     * When the detection knows pid (its process or an ancestor) and the pid now belongs to a process that started
+     * at another time, the one the detection saw is gone and its pid reused: why, else null.
+     */
+    String reused(long pid) {
+        String expected = null;
+        if (event.process() != null && event.process().pid() == pid) {
+            expected = event.process().start();
+        } else if (event.background() != null && event.background().ancestry() != null) {
+            for (var p : event.background().ancestry()) {
+                if (p.pid() == pid) {
+                    expected = p.start();
+                    break;
+                }
+            }
+        }
+        if (expected == null || expected.isBlank()) {
+            return null;
+        }
+        java.time.Instant want;
+        try {
+            want = java.time.Instant.parse(expected);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        java.util.Optional<java.time.Instant> now = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant());
+        if (now.isEmpty()) {
+            return null;
+        }
+        if (Duration.between(want, now.get()).abs().compareTo(START_SLACK) > 0) {
+            return "pid " + pid + " is another process now (started " + now.get() + "; the detection's started "
+                    + want + ")";
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- files

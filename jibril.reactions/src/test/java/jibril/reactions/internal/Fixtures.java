@@ -22,8 +22,11 @@ final class Fixtures {
         return new Options(Duration.ofSeconds(5), 2, 64, 500, dir, 10_000_000L, 16 * 1024);
     }
 
+    /** A process as a detection shows it; its start is the real one when pid runs, like the data layer's. */
     static ProcessInfo process(long pid, long ppid, String comm) {
-        return new ProcessInfo("2026-11-25T10:00:00Z", "", 0, 0, pid, ppid, comm, comm + " x", "/usr/bin/" + comm,
+        String start = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Object::toString)
+                .orElse("2026-11-25T10:00:00Z");
+        return new ProcessInfo(start, "", 0, 0, pid, ppid, comm, comm + " x", "/usr/bin/" + comm,
                 "x");
     }
 

@@ -81,6 +81,28 @@ class HelpersTest {
     }
 
     @Test
+    void aReusedPidIsNotKilled() throws Exception {
+        Process p = new ProcessBuilder("sleep", "60").start();
+        try {
+            Event seen = Fixtures.event(p.pid(), 1);
+            // the detection saw another process with this pid, an hour earlier
+            Event old = new Event(seen.uuid(), seen.timestamp(), "", seen.metadata(), seen.score(),
+                    new jibril.core.api.ProcessInfo(java.time.Instant.now().minusSeconds(3600).toString(), "", 0, 0,
+                            p.pid(), 1, "probe", "probe", "/usr/bin/probe", ""),
+                    seen.background(), null);
+            Helpers h = helpers(old, null);
+            assertEquals(1, h.killCurrent());
+            assertTrue(h.errno().contains("is another process now"), h.errno());
+            assertEquals(1, h.killProcess(p.pid()));
+            assertTrue(p.isAlive());
+            assertEquals(0, helpers(seen, null).killCurrent(), "the same process is killed");
+            assertTrue(p.waitFor(5, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void files() throws Exception {
         Helpers h = helpers();
         Path f = dir.resolve("out.txt");
