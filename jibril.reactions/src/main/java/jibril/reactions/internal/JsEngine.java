@@ -35,7 +35,8 @@ import jibril.core.api.Reaction;
  * <p>The sandbox: no host classes or objects ({@link HostAccess#NONE}, no class lookup), no file system, sockets,
  * processes, threads, environment, native code or other languages. The only way out are the helpers, which are
  * {@link ProxyExecutable} functions (not Java objects). A run stops at the statement limit, and a watchdog cancels
- * the context when the time limit passes.
+ * the context when the time limit passes or when the run's thread allocated more than the memory budget (GraalJS
+ * community has no heap limit of its own; what a run allocates bounds what it can hold).
  */
 final class JsEngine implements AutoCloseable {
 
@@ -57,6 +58,10 @@ final class JsEngine implements AutoCloseable {
             """;
 
     private static final int SOURCES_MAX = 512;
+    /** How often a running reaction's allocations are checked. */
+    private static final long METER_MS = 5;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     private final Options options;
     private volatile Engine engine;
@@ -161,7 +166,9 @@ final class JsEngine implements AutoCloseable {
         Source src = source(reaction.code());
         Context ctx = context();
         AtomicBoolean timedOut = new AtomicBoolean();
+        AtomicBoolean overMemory = new AtomicBoolean();
         ScheduledFuture<?> dog = null;
+        ScheduledFuture<?> meter = null;
         try {
             // Setting up (helpers, globals, the event) is ours and not timed: on a cold engine it takes a second or
             // more, which must not count against the reaction. The limit covers the reaction's own code.
@@ -176,6 +183,14 @@ final class JsEngine implements AutoCloseable {
                 timedOut.set(true);
                 ctx.close(true);
             }, limit.toMillis(), TimeUnit.MILLISECONDS);
+            long tid = Thread.currentThread().threadId();
+            long allocated0 = THREADS.getThreadAllocatedBytes(tid);
+            meter = watchdog.scheduleAtFixedRate(() -> {
+                if (THREADS.getThreadAllocatedBytes(tid) - allocated0 > options.memory()) {
+                    overMemory.set(true);
+                    ctx.close(true);
+                }
+            }, METER_MS, METER_MS, TimeUnit.MILLISECONDS);
             ctx.eval(src);
             Value p = g.getMember("process");
             if (p == null || !p.canExecute()) {
@@ -188,6 +203,9 @@ final class JsEngine implements AutoCloseable {
             }
             return out;
         } catch (PolyglotException e) {
+            if (overMemory.get()) {
+                throw new IllegalStateException("stopped: allocated more than " + options.memory() + " bytes");
+            }
             if (e.isResourceExhausted() && !timedOut.get()) {
                 // an overrun all the same: counted as timed out, with the limit that stopped it
                 throw new TimeoutException("stopped: ran past the statement limit (" + options.statements() + ")");
@@ -198,6 +216,9 @@ final class JsEngine implements AutoCloseable {
             throw new IllegalStateException(describe(e));
         } catch (IllegalStateException e) {
             // the context was closed under us by the watchdog
+            if (overMemory.get()) {
+                throw new IllegalStateException("stopped: allocated more than " + options.memory() + " bytes");
+            }
             if (timedOut.get()) {
                 throw new TimeoutException("stopped: still running after " + limit.toMillis() + " ms");
             }
@@ -207,6 +228,9 @@ final class JsEngine implements AutoCloseable {
         } finally {
             if (dog != null) {
                 dog.cancel(false);
+            }
+            if (meter != null) {
+                meter.cancel(false);
             }
             try {
                 ctx.close(true);

@@ -16,13 +16,16 @@ import java.util.Map;
  *                   {@code evidence/} ({@code dir=/var/lib/jibril/reactions})
  * @param statements a js reaction stops after this many statements ({@code statements=10000000})
  * @param outputMax  bytes of a reaction's output kept for the log and its event ({@code output-max=16384})
+ * @param memory     a js reaction is stopped once its code allocated this many bytes ({@code memory=128m}): what it
+ *                   allocates bounds what it can hold of the daemon's heap
  */
-record Options(Duration timeout, int workers, int queue, long pidFloor, Path dir, long statements, int outputMax) {
+record Options(Duration timeout, int workers, int queue, long pidFloor, Path dir, long statements, int outputMax,
+        long memory) {
 
     static final String PID = "jibril.plugin.reactions";
 
     static final Options DEFAULTS = new Options(Duration.ofSeconds(5), 2, 1024, 500,
-            Path.of("/var/lib/jibril/reactions"), 10_000_000L, 16 * 1024);
+            Path.of("/var/lib/jibril/reactions"), 10_000_000L, 16 * 1024, 128L << 20);
 
     /** The options of a configuration's properties (strings, as jibril.config writes them). */
     static Options of(Map<String, ?> props) {
@@ -40,7 +43,33 @@ record Options(Duration timeout, int workers, int queue, long pidFloor, Path dir
                 (int) number(props, "queue", d.queue(), 1, 1_000_000),
                 number(props, "pid-floor", d.pidFloor(), 2, 4_194_304), path.normalize(),
                 number(props, "statements", d.statements(), 1000, Long.MAX_VALUE / 2),
-                (int) number(props, "output-max", d.outputMax(), 256, 16 * 1024 * 1024));
+                (int) number(props, "output-max", d.outputMax(), 256, 16 * 1024 * 1024),
+                size(props, "memory", d.memory(), 1L << 20, 64L << 30));
+    }
+
+    /** {@code 512k}, {@code 128m}, {@code 1g}, or bytes. */
+    static long size(Map<String, ?> props, String key, long dflt, long min, long max) {
+        Object v = props.get(key);
+        if (v == null || String.valueOf(v).isBlank()) {
+            return dflt;
+        }
+        String s = String.valueOf(v).strip().toLowerCase();
+        long unit = switch (s.charAt(s.length() - 1)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1;
+        };
+        try {
+            long n = Long.parseLong(unit == 1 ? s : s.substring(0, s.length() - 1)) * unit;
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(key + ": must be between " + min + " and " + max + " bytes, not "
+                        + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": not a size (512k, 128m, 1g): " + v);
+        }
     }
 
     private static long number(Map<String, ?> props, String key, long dflt, long min, long max) {

@@ -19,7 +19,7 @@ final class Fixtures {
     }
 
     static Options options(Path dir) {
-        return new Options(Duration.ofSeconds(5), 2, 64, 500, dir, 10_000_000L, 16 * 1024);
+        return new Options(Duration.ofSeconds(5), 2, 64, 500, dir, 10_000_000L, 16 * 1024, 128L << 20);
     }
 
     /** A process as a detection shows it; its start is the real one when pid runs, like the data layer's. */

@@ -124,7 +124,7 @@ class JsEngineTest {
 
     @Test
     void statementLimitStopsARunawayLoop() {
-        JsEngine small = new JsEngine(new Options(Duration.ofSeconds(30), 1, 1, 500, dir, 10_000, 1024));
+        JsEngine small = new JsEngine(new Options(Duration.ofSeconds(30), 1, 1, 500, dir, 10_000, 1024, 128L << 20));
         try {
             Reaction r = new Reaction("probe_recipe", 0, "js", "function process(d) { for (;;) { let x = 1; } }");
             Event ev = Fixtures.event(999_999_999L, 1);
@@ -147,6 +147,16 @@ class JsEngineTest {
                     attempt);
             assertTrue(e instanceof IllegalStateException || e instanceof TimeoutException, attempt + ": " + e);
         }
+    }
+
+    @Test
+    void theMemoryBudgetStopsAHeapHog() {
+        long t0 = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(
+                "function process(d) { let a = []; for (;;) { a.push(new Array(100000).fill(a.length)); } }",
+                Duration.ofSeconds(30), Fixtures.lines()));
+        assertEquals("stopped: allocated more than " + (128L << 20) + " bytes", e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000);
     }
 
     @Test
