@@ -58,6 +58,6 @@ public class JsRunner implements ReactionRunner {
     public String run(Reaction reaction, Event event, Duration limit) throws Exception {
         Helpers h = new Helpers(reaction, event, options, store, () -> netPolicy, guard,
                 ReactionService.reactionLog(logger, reaction));
-        return js.run(reaction, event, EventJson.of(event), limit, h);
+        return js.run(reaction, event, EventJson.forReaction(event), limit, h);
     }
 }

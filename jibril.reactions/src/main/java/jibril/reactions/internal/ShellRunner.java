@@ -38,7 +38,7 @@ public class ShellRunner implements ReactionRunner {
 
     @Override
     public String run(Reaction reaction, Event event, Duration limit) throws Exception {
-        String out = shell.run(reaction, event.uuid(), EventJson.of(event), limit);
+        String out = shell.run(reaction, event.uuid(), EventJson.forReaction(event), limit);
         Helpers.Log log = ReactionService.reactionLog(logger, reaction);
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
