@@ -23,7 +23,8 @@ import com.google.gson.JsonParser;
  * ({@code ../shared/compat/jibril-recipes/jibril/tests}, unchanged) fire on real file actions and their js
  * reactions log, keep data, write and read files, make and remove temporary directories and kill the process that
  * unlinked the file; a recipe of our own with js and shell reactions shows their effects, the sandbox (Java
- * interop, an endless loop, a heap hog, a shell that overruns with children, killing Jibril or its parent) is stopped or refused and reported, and
+ * interop, reading a file without the helpers, an endless loop, a heap hog, a shell that overruns with children,
+ * killing Jibril or its parent) is stopped or refused and reported, and
  * every run is a {@code reaction} event in the printers, in {@code jibril:events}, {@code jibril:status} and the
  * metrics. A js reaction that does not compile refuses its recipe file with file, line and reason. The netpolicy reactions are not triggered here (they need DNS on port 53 and netpolicy); their helpers'
  * error return without netpolicy is covered by the unit tests.
@@ -68,7 +69,10 @@ class ReactionsTest {
                     yes > /dev/null & yes > /dev/null & sleep 60
                 - format: js
                   code: |
-                    function process(data) { let a = []; for (;;) { a.push(new Array(100000).fill(a.length)); } }
+                    function process(data) { let a = []; for (;;) { a.push(new Uint8Array(1 << 22)); } }
+                - format: js
+                  code: |
+                    function process(data) { Info(load("/etc/shadow")); }
             """;
 
     @Test
@@ -182,7 +186,7 @@ class ReactionsTest {
             Files.copy(Path.of("/usr/bin/true"), probe);
             Process p = new ProcessBuilder(probe.toString()).start();
             assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-            assertTrue(JibrilProcess.waitFor(30_000, () -> reactionNotes(jibril, "rx_e2e_probe").size() == 6),
+            assertTrue(JibrilProcess.waitFor(30_000, () -> reactionNotes(jibril, "rx_e2e_probe").size() == 7),
                     reactionNotes(jibril, "rx_e2e_probe") + "\n" + jibril.log());
             Map<Integer, JsonObject> own = reactionNotes(jibril, "rx_e2e_probe").stream()
                     .collect(Collectors.toMap(n -> n.get("index").getAsInt(), n -> n));
@@ -203,6 +207,8 @@ class ReactionsTest {
             assertEquals("failed", own.get(5).get("outcome").getAsString());
             assertTrue(own.get(5).get("error").getAsString().startsWith("stopped: allocated more than"),
                     own.get(5).toString());
+            assertEquals("failed", own.get(6).get("outcome").getAsString());
+            assertFalse(own.get(6).get("output").getAsString().contains("root:"), own.get(6).toString());
             long pgid = Long.parseLong(Files.readString(marks.resolve("shell-pgid")).strip());
             assertFalse(ProcessHandle.allProcesses().anyMatch(h -> pgidOf(h.pid()) == pgid),
                     "what the overrunning shell started is killed with it");
@@ -213,7 +219,7 @@ class ReactionsTest {
             String status = shell(jibril, "jibril:status");
             assertTrue(status.contains("timed_out=2") && status.contains("formats=[js, shell]"), status);
             String events = shell(jibril, "jibril:events");
-            assertTrue(events.contains("\"kind\":\"reaction\""), events);
+            assertTrue(events.contains("\"kind\":\"reaction\""), events + "\n" + jibril.log());
             assertTrue(metrics(jibril).contains("jibril_reactions_total{outcome=\"timed_out\"} 2"), metrics(jibril));
         } finally {
             for (String name : List.of("kill_process.sh", "kill_parent.sh")) {
