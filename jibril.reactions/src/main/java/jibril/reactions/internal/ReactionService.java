@@ -107,7 +107,11 @@ public class ReactionService implements DetectionListener, StatusSource {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        pool.shutdownNow();
+        int dropped = pool.shutdownNow().size();
+        if (dropped > 0) {
+            overflow.addAndGet(dropped);
+            logger.warn("reactions: {} queued reaction(s) not run: stopping", dropped);
+        }
         pool.awaitTermination(options.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
 
