@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,8 @@ import com.google.gson.JsonParser;
  * Reactions on the real daemon: the original product's reaction test recipes
  * ({@code ../shared/compat/jibril-recipes/jibril/tests}, unchanged) fire on real file actions and their js
  * reactions log, keep data, write and read files, make and remove temporary directories and kill the process that
- * unlinked the file; a recipe of our own with js and shell reactions shows their effects, the sandbox (Java
+ * unlinked the file; a recipe of our own with js and shell reactions shows their effects (evidence of the running
+ * process with verified hashes among them), the sandbox (Java
  * interop, reading a file without the helpers, an endless loop, a heap hog, a shell that overruns with children,
  * killing Jibril or its parent) is stopped or refused and reported, and
  * every run is a {@code reaction} event in the printers, in {@code jibril:events}, {@code jibril:status} and the
@@ -48,6 +51,7 @@ class ReactionsTest {
                   code: |
                     function process(data) {
                       Info("saw " + data.process.exe + " as " + kind + "/" + name + " " + uuid);
+                      Info("evidence " + CollectEvidence());
                       WriteFile("%1$s/js-marker", String(data.process.pid));
                       Info("self " + KillProcess(%2$d) + " " + Errno());
                       Info("parent " + KillProcess(%3$d) + " " + Errno());
@@ -183,9 +187,10 @@ class ReactionsTest {
             // --- our own recipe: js and shell effects, and the sandbox
             Path bin = Files.createDirectories(scratch.resolve("bin"));
             Path probe = bin.resolve("rx-e2e-probe");
-            Files.copy(Path.of("/usr/bin/true"), probe);
-            Process p = new ProcessBuilder(probe.toString()).start();
-            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+            // a copy of sleep(1): it lives long enough for its evidence to be collected
+            Files.copy(Path.of("/usr/bin/sleep"), probe);
+            Process p = new ProcessBuilder(probe.toString(), "6").start();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
             assertTrue(JibrilProcess.waitFor(30_000, () -> reactionNotes(jibril, "rx_e2e_probe").size() == 7),
                     reactionNotes(jibril, "rx_e2e_probe") + "\n" + jibril.log());
             Map<Integer, JsonObject> own = reactionNotes(jibril, "rx_e2e_probe").stream()
@@ -196,6 +201,16 @@ class ReactionsTest {
             assertTrue(out0.contains("self -1 EPERM: refused: pid " + self + " is Jibril itself"), out0);
             assertTrue(out0.contains("parent -1 EPERM: refused: pid " + parent + " is an ancestor of Jibril"), out0);
             assertTrue(out0.endsWith("returned: js done"), out0);
+            Matcher ev = Pattern.compile("info: evidence (\\S+)").matcher(out0);
+            assertTrue(ev.find(), out0);
+            Path evidence = Path.of(ev.group(1));
+            assertTrue(evidence.startsWith(state.resolve("evidence")), evidence.toString());
+            Process check = new ProcessBuilder("sha256sum", "-c", "--quiet", "SHA256SUMS").directory(evidence.toFile())
+                    .redirectErrorStream(true).start();
+            String checked = new String(check.getInputStream().readAllBytes());
+            assertEquals(0, check.waitFor(), checked);
+            assertEquals(-1L, Files.mismatch(probe, evidence.resolve("exe")), "the binary is kept as it was");
+            assertEquals(probe + "\0" + "6\0", Files.readString(evidence.resolve("cmdline")));
             assertEquals(Long.toString(p.pid()), Files.readString(marks.resolve("js-marker")));
             assertEquals("ok", own.get(1).get("outcome").getAsString(), own.get(1).toString());
             JsonObject data = JsonParser.parseString(Files.readString(marks.resolve("shell-marker"))).getAsJsonObject();
