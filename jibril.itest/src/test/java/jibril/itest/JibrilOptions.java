@@ -50,7 +50,8 @@ final class JibrilOptions {
             }
             // JDK packages the bundles import, as cnf/run.bnd's -runsystempackages (systemPackages() adds to what
             // Pax Exam itself exports from the class path, such as org.slf4j).
-            options.add(systemPackages("com.sun.net.httpserver", "sun.misc", "jdk.net"));
+            options.add(systemPackages("com.sun.net.httpserver", "sun.misc", "jdk.net", "com.sun.management"));
+            options.add(frameworkProperty("org.osgi.framework.bootdelegation").value("jdk.internal.*,sun.misc,sun.reflect"));
             options.add(frameworkProperty("jibril.pin.root").value(pinRoot.toString()));
             options.add(frameworkProperty("jibril.config").value(config.toString()));
             options.add(frameworkProperty("jibril.config.poll.ms").value("200"));

@@ -65,7 +65,7 @@ final class Schema {
 
     static final List<String> DEFAULT_EXTENSIONS = List.of("config", "data", "jibril");
     static final List<String> DEFAULT_PLUGINS = List.of("jibril:hold", "jibril:procfs", "jibril:printers",
-            "jibril:detect", "jibril:alchemies:path=/etc/jibril/alchemies");
+            "jibril:detect", "jibril:alchemies:path=/etc/jibril/alchemies", "jibril:reactions");
     static final List<String> DEFAULT_PRINTERS = List.of("jibril:printers:stdout");
     static final List<String> DEFAULT_EVENTS = List.of();
 

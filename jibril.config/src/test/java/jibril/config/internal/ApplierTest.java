@@ -23,16 +23,16 @@ class ApplierTest {
     void createsEverythingOnceThenWritesNothingWhenNothingChanged() {
         InMemoryStore store = new InMemoryStore();
         Applier.Outcome first = Applier.apply(wanted(""), store);
-        assertEquals(11, first.created().size());
-        assertEquals(11, store.writes.size());
+        assertEquals(12, first.created().size());
+        assertEquals(12, store.writes.size());
         assertTrue(first.changed());
 
         store.writes.clear();
         Applier.Outcome again = Applier.apply(wanted(""), store);
         assertEquals(List.of(), store.writes);
         assertFalse(again.changed());
-        assertEquals(11, again.unchanged().size());
-        assertEquals("nothing changed; 11 unchanged", again.summary());
+        assertEquals(12, again.unchanged().size());
+        assertEquals("nothing changed; 12 unchanged", again.summary());
     }
 
     @Test
@@ -46,7 +46,7 @@ class ApplierTest {
                 o.updated());
         assertEquals("debug", store.configs.get("jibril.runtime").get("log.level"));
         assertEquals("updated jibril.runtime (log.level: info -> debug); updated jibril.caches (tasks: 65536 ->"
-                + " 2048); 9 unchanged", o.summary());
+                + " 2048); 10 unchanged", o.summary());
     }
 
     @Test
@@ -81,7 +81,7 @@ class ApplierTest {
         assertEquals(Map.of("from", "deploy/jibril.plugin.hold.cfg"), store.configs.get("jibril.plugin.hold"));
         assertEquals(List.of("configuration jibril.plugin.hold exists and was not made from config.yaml (no"
                 + " jibril.source property); left alone"), o.conflicts());
-        assertEquals(10, o.created().size());
+        assertEquals(11, o.created().size());
         assertEquals(List.of(), o.failures());
     }
 
@@ -92,7 +92,7 @@ class ApplierTest {
         Applier.Outcome o = Applier.apply(wanted(""), store);
         assertEquals(List.of("cannot write configuration jibril.caches: java.io.IOException: disk full"),
                 o.failures());
-        assertEquals(10, store.configs.size());
+        assertEquals(11, store.configs.size());
     }
 
     @Test

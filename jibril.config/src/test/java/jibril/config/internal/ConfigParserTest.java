@@ -66,6 +66,7 @@ class ConfigParserTest {
         m.put("jibril.plugin.detect", props("jibril.entry", "jibril:detect", "jibril.source", source));
         m.put("jibril.plugin.alchemies", props("path", "/etc/jibril/alchemies", "jibril.entry",
                 "jibril:alchemies:path=/etc/jibril/alchemies", "jibril.source", source));
+        m.put("jibril.plugin.reactions", props("jibril.entry", "jibril:reactions", "jibril.source", source));
         m.put("jibril.printer.stdout~stdout", props("jibril.entry", "jibril:printers:stdout", "jibril.printer.name",
                 "stdout", "jibril.source", source));
         return m;
@@ -123,7 +124,7 @@ class ConfigParserTest {
         assertEquals("info", c.logLevel());
         assertEquals(List.of(), c.events());
         assertEquals(List.of(), c.printers());
-        assertEquals(5, c.plugins().size());
+        assertEquals(6, c.plugins().size());
     }
 
     @Test

@@ -84,7 +84,7 @@ class ConfigWorkerTest {
         assertEquals("ok", s.state());
         assertTrue(s.ready());
         assertEquals(file.toString(), s.file());
-        assertEquals(11, s.pids().size());
+        assertEquals(12, s.pids().size());
         assertEquals(List.of(), s.errors());
         assertEquals("debug", store.configs.get("jibril.runtime").get("log.level"));
         assertEquals(file.toString(), store.configs.get("jibril.runtime").get("jibril.source"));
@@ -114,7 +114,7 @@ class ConfigWorkerTest {
         assertEquals(List.of("put jibril.runtime"), store.writes);
         assertEquals("info", store.configs.get("jibril.runtime").get("log.level"));
         assertEquals(List.of("INFO configuration " + file + " applied: updated jibril.runtime (log.level: debug ->"
-                + " info); 10 unchanged"), recorder.take());
+                + " info); 11 unchanged"), recorder.take());
 
         // touching the file without changing it does nothing
         store.writes.clear();
@@ -218,7 +218,7 @@ class ConfigWorkerTest {
         w.tick();
         assertEquals(List.of("WARN " + file + " is gone; the configuration in force stays until it is back"),
                 recorder.take());
-        assertEquals(11, store.configs.size());
+        assertEquals(12, store.configs.size());
         assertEquals("ok", w.status().state());
         write(file, "run-time:\n  health: false\n");
         w.tick();

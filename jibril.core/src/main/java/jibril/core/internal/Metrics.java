@@ -22,7 +22,8 @@ import java.util.Map;
  * under these keys: detections per recipe ({@code detect.detections_per_recipe}, a map of recipe name to count,
  * becomes {@code jibril_detections_total{recipe}}), a printer's spool ({@code spool_events}, {@code spool_bytes},
  * {@code spool_lost} in its map under {@code printers}) and reactions ({@code reactions.run},
- * {@code reactions.failed}, {@code reactions.timed_out}).
+ * {@code reactions.failed}, {@code reactions.timed_out}, {@code reactions.ok}, {@code reactions.refused},
+ * {@code reactions.overflow}, {@code reactions.queue_depth}).
  */
 final class Metrics {
 
@@ -315,6 +316,11 @@ final class Metrics {
         f.add(take(s, "run"), "outcome", "run");
         f.add(take(s, "failed"), "outcome", "failed");
         f.add(take(s, "timed_out"), "outcome", "timed_out");
+        f.add(take(s, "ok"), "outcome", "ok");
+        f.add(take(s, "refused"), "outcome", "refused");
+        x.counter("jibril_reactions_shed_total", "Reactions not run because their queue was full.")
+                .add(take(s, "overflow"));
+        x.gauge("jibril_reactions_queue_depth", "Reactions waiting to run.").add(take(s, "queue_depth"));
     }
 
     /** The LLM attenuator (jibril.attenuator): verdicts, and why detections went on without one. */

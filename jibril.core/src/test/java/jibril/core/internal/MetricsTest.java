@@ -120,13 +120,17 @@ class MetricsTest {
                 m("credentials_files_access_high", 3L, "net_scan_tool_exec", 1L));
         asMap(asMap(status.get("printers")).get("stdout")).putAll(m("spool_events", 10L, "spool_bytes", 4096L,
                 "spool_lost", 2L));
-        status.put("reactions", m("run", 8L, "failed", 1L, "timed_out", 0L));
+        status.put("reactions", m("run", 8L, "failed", 1L, "timed_out", 0L, "ok", 6L, "refused", 1L, "overflow", 5L,
+                "queue_depth", 2L));
         Map<String, Family> f = parse(Metrics.prometheus(status));
         assertEquals(3.0, value(f, "jibril_detections_total", "recipe=credentials_files_access_high"));
         assertEquals(1.0, value(f, "jibril_detections_total", "recipe=net_scan_tool_exec"));
         assertEquals(4096.0, value(f, "jibril_printer_spool_bytes", "printer=stdout"));
         assertEquals(2.0, value(f, "jibril_printer_spool_lost_total", "printer=stdout"));
         assertEquals(1.0, value(f, "jibril_reactions_total", "outcome=failed"));
+        assertEquals(6.0, value(f, "jibril_reactions_total", "outcome=ok"));
+        assertEquals(5.0, value(f, "jibril_reactions_shed_total", ""));
+        assertEquals(2.0, value(f, "jibril_reactions_queue_depth", ""));
     }
 
     @Test

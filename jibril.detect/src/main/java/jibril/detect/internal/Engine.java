@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -58,6 +59,7 @@ import jibril.core.api.Printer;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
 import jibril.core.api.Reaction;
+import jibril.core.api.ReactionRunner;
 import jibril.core.api.RecipeType;
 import jibril.core.api.StatusSource;
 
@@ -106,15 +108,38 @@ public class Engine implements ObservationListener, StatusSource {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Query query;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile EventPublisher publisher;
+    /**
+     * The printers' publisher, taken on first use rather than when bound: creating it binds every printer, this
+     * engine (the {@code events} printer) among them, and doing that from inside this engine's creation made the
+     * framework refuse the engine as a printer (a service cycle), leaving {@code jibril:events} empty.
+     */
+    @Reference(service = EventPublisher.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ComponentServiceObjects<EventPublisher> publisherObjects;
+    /** The publisher taken from {@link #publisherObjects}, with the objects it came from (SCR ungets it at unbind). */
+    private volatile Map.Entry<ComponentServiceObjects<EventPublisher>, EventPublisher> publisherTaken;
+
+    private EventPublisher publisher() {
+        ComponentServiceObjects<EventPublisher> objects = publisherObjects;
+        if (objects == null) {
+            return null;
+        }
+        Map.Entry<ComponentServiceObjects<EventPublisher>, EventPublisher> taken = publisherTaken;
+        if (taken != null && taken.getKey() == objects) {
+            return taken.getValue();
+        }
+        EventPublisher p = objects.getService();
+        if (p != null) {
+            publisherTaken = new java.util.AbstractMap.SimpleImmutableEntry<>(objects, p);
+        }
+        return p;
+    }
 
     private volatile AlchemiesOptions alchemies;
     private org.osgi.framework.ServiceRegistration<Printer> recentTap;
 
     /** Attenuators, printers, listeners: the path after detection (created first: references bind before activate). */
-    private final Dispatch dispatch = new Dispatch(() -> publisher, msg -> {
+    private final Dispatch dispatch = new Dispatch(this::publisher, msg -> {
         Logger l = logger;
         if (l != null) {
             l.warn(msg);
@@ -173,6 +198,49 @@ public class Engine implements ObservationListener, StatusSource {
             l.remove(type);
         }
         requestRecompile();
+    }
+
+    /** Reaction runners by format (the first registered wins): recipes' reactions are validated by them at load. */
+    private final Map<String, List<ReactionRunner>> runners = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addRunner(ReactionRunner runner, Map<String, Object> props) {
+        String format = String.valueOf(props.getOrDefault(ReactionRunner.FORMAT, ""));
+        if (!format.isBlank()) {
+            runners.computeIfAbsent(format, f -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(runner);
+        }
+    }
+
+    void removeRunner(ReactionRunner runner, Map<String, Object> props) {
+        List<ReactionRunner> l = runners.get(String.valueOf(props.getOrDefault(ReactionRunner.FORMAT, "")));
+        if (l != null) {
+            l.remove(runner);
+        }
+    }
+
+    private ReactionRunner runner(String format) {
+        List<ReactionRunner> l = runners.get(format);
+        return l == null || l.isEmpty() ? null : l.get(0);
+    }
+
+    /** The reactions' errors by the runners present now (none present: the parser's checks only). */
+    private List<RecipeError> checkReactions(RecipeDef d) {
+        List<RecipeError> errors = new ArrayList<>();
+        for (int i = 0; i < d.reactions().size(); i++) {
+            RecipeDef.Reaction r = d.reactions().get(i);
+            ReactionRunner runner = runner(r.format());
+            if (runner == null) {
+                continue;
+            }
+            try {
+                runner.validate(r.code());
+            } catch (IllegalArgumentException e) {
+                errors.add(d.error("reactions[" + i + "].code", e.getMessage()));
+            } catch (RuntimeException e) {
+                errors.add(d.error("reactions[" + i + "].code", "the " + r.format() + " runner failed on it: " + e));
+            }
+        }
+        return errors;
     }
 
     /** One file's recipes as last loaded (valid), and its current errors. */
@@ -419,7 +487,7 @@ public class Engine implements ObservationListener, StatusSource {
         if (text == null) {
             errors.add(new RecipeError(source, 0, 0, null, null, "cannot be read"));
         } else {
-            RecipeParser.Parsed parsed = RecipeParser.parse(source, text);
+            RecipeParser.Parsed parsed = RecipeParser.parse(source, text, f -> runner(f) != null);
             errors.addAll(parsed.errors());
             defs = parsed.recipes();
             if (dir != null) {
@@ -440,6 +508,7 @@ public class Engine implements ObservationListener, StatusSource {
             }
             // compile now with the types present, so that a bad breed field refuses the file too
             for (RecipeDef d : defs) {
+                errors.addAll(checkReactions(d));
                 RecipeType t = type(d.breed());
                 if (t != null) {
                     RecipeError e = check(d, t);

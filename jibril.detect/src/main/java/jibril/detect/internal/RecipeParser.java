@@ -48,6 +48,13 @@ final class RecipeParser {
     }
 
     static Parsed parse(String source, String text) {
+        return parse(source, text, f -> false);
+    }
+
+    /**
+     * @param moreFormats reaction formats accepted besides js and shell: those a {@code ReactionRunner} adds
+     */
+    static Parsed parse(String source, String text, java.util.function.Predicate<String> moreFormats) {
         List<RecipeDef> recipes = new ArrayList<>();
         List<RecipeError> errors = new ArrayList<>();
         if (text.length() > MAX_FILE_CHARS) {
@@ -86,7 +93,7 @@ final class RecipeParser {
                 continue;
             }
             try {
-                RecipeDef def = recipe(source, (MappingNode) n);
+                RecipeDef def = recipe(source, (MappingNode) n, moreFormats);
                 if (!names.add(def.name())) {
                     errors.add(def.error("name", "'" + def.name() + "' is defined twice in this file"));
                     continue;
@@ -115,7 +122,8 @@ final class RecipeParser {
     }
 
     @SuppressWarnings("unchecked")
-    private static RecipeDef recipe(String source, MappingNode node) throws Invalid {
+    private static RecipeDef recipe(String source, MappingNode node,
+            java.util.function.Predicate<String> moreFormats) throws Invalid {
         Map<String, int[]> marks = new HashMap<>();
         Map<String, Object> fields;
         try {
@@ -173,8 +181,9 @@ final class RecipeParser {
                 }
                 String format = str(r.get("format"));
                 String code = str(r.get("code"));
-                if (format == null || !(format.equals("js") || format.equals("shell"))) {
-                    throw new Invalid(probe.error(at + ".format", "must be js or shell"));
+                if (format == null || !(format.equals("js") || format.equals("shell") || moreFormats.test(format))) {
+                    throw new Invalid(probe.error(at + ".format", "must be js or shell (or a format that a reaction "
+                            + "runner adds)"));
                 }
                 if (code == null || code.isBlank()) {
                     throw new Invalid(probe.error(at + ".code", "missing: the code to run"));

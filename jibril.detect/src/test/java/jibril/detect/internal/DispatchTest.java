@@ -175,6 +175,12 @@ class DispatchTest {
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
         List<Reaction> reactions = List.of(new Reaction("r", 0, "js", "function process(d){}"));
         CountDownLatch all = new CountDownLatch(500);
+        // Listeners are told in registration order: the failing one first, so that the one after it proves it
+        // still hears every detection.
+        DetectionListener failing = (ev, r) -> {
+            throw new IllegalStateException("listener bug");
+        };
+        dispatch.addListener(failing, Map.of());
         dispatch.addListener(new DetectionListener() {
             @Override
             public void detected(Event ev, List<Reaction> r) {
@@ -188,10 +194,6 @@ class DispatchTest {
                 all.countDown();
             }
         }, Map.of());
-        DetectionListener failing = (ev, r) -> {
-            throw new IllegalStateException("listener bug");
-        };
-        dispatch.addListener(failing, Map.of());
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             sent.add("n" + i);

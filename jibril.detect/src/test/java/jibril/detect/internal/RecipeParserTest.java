@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 /** Broken recipes get an error naming the file, line, column, recipe, field and reason. */
@@ -86,6 +88,16 @@ class RecipeParserTest {
         e = Recipes.error(GOOD + "  reactions:\n    - format: python\n      code: x\n");
         assertTrue(e.contains("reactions[0].format: must be js or shell"), e);
         assertNull(Recipes.error(GOOD + "  reactions:\n    - format: shell\n      code: echo hi\n"));
+    }
+
+    @Test
+    void formatsOfRegisteredRunnersAreAccepted() {
+        String text = GOOD + "  reactions:\n    - format: python\n      code: print(1)\n";
+        assertTrue(RecipeParser.parse("t.yaml", text).errors().get(0).toString()
+                .contains("reactions[0].format: must be js or shell (or a format that a reaction runner adds)"));
+        RecipeParser.Parsed p = RecipeParser.parse("t.yaml", text, "python"::equals);
+        assertEquals(List.of(), p.errors());
+        assertEquals("python", p.recipes().get(0).reactions().get(0).format());
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -30,8 +31,16 @@ public class PrinterWhiteboard implements EventPublisher, StatusSource {
     /** Events a printer may lag behind before new ones are refused (and counted). */
     static final int QUEUE_CAPACITY = 65_536;
 
-    @Reference(service = LoggerFactory.class)
-    private Logger logger;
+    /**
+     * Injected through the constructor: DS binds references in name order, so a field would still be null when
+     * the printers present at creation are bound.
+     */
+    private final Logger logger;
+
+    @Activate
+    public PrinterWhiteboard(@Reference(service = LoggerFactory.class) Logger logger) {
+        this.logger = logger;
+    }
 
     private final Map<Printer, PrinterChannel> channels = new ConcurrentHashMap<>();
 

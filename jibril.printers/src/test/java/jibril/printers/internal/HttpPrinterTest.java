@@ -218,8 +218,7 @@ class HttpPrinterTest {
     }
 
     private PrinterWhiteboard whiteboard() throws Exception {
-        PrinterWhiteboard w = new PrinterWhiteboard();
-        Components.inject(w, "logger", log.logger);
+        PrinterWhiteboard w = new PrinterWhiteboard(log.logger);
         cleanup.add(w::deactivate);
         return w;
     }
