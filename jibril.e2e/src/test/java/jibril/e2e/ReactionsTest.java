@@ -112,7 +112,7 @@ class ReactionsTest {
                     cadences:
                       file-access: 1
                     config:
-                      plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=200", "jibril:reactions:dir=%s:timeout=3s:workers=4"]
+                      plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=200", "jibril:reactions:dir=%s:timeout=3s:workers=4:pid-floor=2"]
                       printer: [jibril:printers:stdout]
                       event: [%s]
                     """.formatted(jibril.healthPort, recipes, state,

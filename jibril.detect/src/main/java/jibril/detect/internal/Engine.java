@@ -30,7 +30,6 @@ import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
-import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -109,37 +108,18 @@ public class Engine implements ObservationListener, StatusSource {
     private volatile Query query;
 
     /**
-     * The printers' publisher, taken on first use rather than when bound: creating it binds every printer, this
-     * engine (the {@code events} printer) among them, and doing that from inside this engine's creation made the
-     * framework refuse the engine as a printer (a service cycle), leaving {@code jibril:events} empty.
+     * The printers' publisher. (The {@code events} tap that feeds {@code jibril:events} is registered apart from
+     * this component, so binding the publisher never needs this engine as a printer: no service cycle.)
      */
-    @Reference(service = EventPublisher.class, cardinality = ReferenceCardinality.OPTIONAL,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ComponentServiceObjects<EventPublisher> publisherObjects;
-    /** The publisher taken from {@link #publisherObjects}, with the objects it came from (SCR ungets it at unbind). */
-    private volatile Map.Entry<ComponentServiceObjects<EventPublisher>, EventPublisher> publisherTaken;
-
-    private EventPublisher publisher() {
-        ComponentServiceObjects<EventPublisher> objects = publisherObjects;
-        if (objects == null) {
-            return null;
-        }
-        Map.Entry<ComponentServiceObjects<EventPublisher>, EventPublisher> taken = publisherTaken;
-        if (taken != null && taken.getKey() == objects) {
-            return taken.getValue();
-        }
-        EventPublisher p = objects.getService();
-        if (p != null) {
-            publisherTaken = new java.util.AbstractMap.SimpleImmutableEntry<>(objects, p);
-        }
-        return p;
-    }
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher publisher;
 
     private volatile AlchemiesOptions alchemies;
     private org.osgi.framework.ServiceRegistration<Printer> recentTap;
 
     /** Attenuators, printers, listeners: the path after detection (created first: references bind before activate). */
-    private final Dispatch dispatch = new Dispatch(this::publisher, msg -> {
+    private final Dispatch dispatch = new Dispatch(() -> publisher, msg -> {
         Logger l = logger;
         if (l != null) {
             l.warn(msg);
