@@ -259,14 +259,8 @@ public class Engine implements ObservationListener, StatusSource {
     private final BlockingQueue<Obs> queue = new ArrayBlockingQueue<>(QUEUE);
     private volatile boolean rescanWanted = true;
     private volatile boolean recompileWanted = true;
-    private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
-            return size() > SEEN_MAX;
-        }
-    });
+    /** Detection keys already reported (hashes; the oldest forgotten first). Guarded by itself. */
+    private final SeenKeys seen = new SeenKeys(SEEN_MAX);
     private final Deque<Event> recent = new ArrayDeque<>();
     private final AtomicLong observations = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -714,9 +708,9 @@ public class Engine implements ObservationListener, StatusSource {
                 r.filtered.incrementAndGet();
                 continue;
             }
-            String key = r.def.name() + "|" + p.key() + "|" + p.execSeq() + "|"
+            long key = SeenKeys.hash(r.def.name() + "|" + p.key() + "|" + p.execSeq() + "|"
                     + (file != null ? file.path() : flow != null ? flow.proto() + " " + flow.remoteAddress() + " "
-                            + flow.remotePort() : "");
+                            + flow.remotePort() : ""));
             synchronized (seen) {
                 if (seen.contains(key)) {
                     r.repeated.incrementAndGet();
