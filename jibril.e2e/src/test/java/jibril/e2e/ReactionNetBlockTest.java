@@ -114,6 +114,114 @@ class ReactionNetBlockTest {
         }
     }
 
+    /**
+     * The original product's reaction test recipes for netpolicy, unchanged: a flow to a name the recipe watches
+     * (resolved by a DNS server this test runs on 127.0.0.1:53) fires it, and its reaction's NetBlockIp() or
+     * NetBlockDomain() make the real netpolicy refuse the next connection.
+     */
+    @Test
+    void theOriginalsBlockIpAndBlockDomainReactionsBlockForReal() throws Exception {
+        Path corpus = ReactionsTest.TESTS;
+        if (!Files.isDirectory(corpus)) {
+            System.out.println("WARNING: *** the compat reaction recipes " + corpus + " do not exist: not checked ***");
+            return;
+        }
+        String ipPeer = "127.66.3.20";
+        String domainPeer = "127.66.3.21";
+        try (JibrilProcess jibril = new JibrilProcess(); ServerSocket a = listen(ipPeer); ServerSocket b = listen(domainPeer)) {
+            Path recipes = Files.createDirectories(jibril.dir.resolve("recipes"));
+            Path state = Files.createDirectories(jibril.dir.resolve("reactions"));
+            for (String f : new String[] { "reactions_block_ip.yaml", "reactions_block_domain.yaml" }) {
+                Files.copy(corpus.resolve(f), recipes.resolve(f));
+            }
+            Path policy = jibril.dir.resolve("netpolicy.yaml");
+            Files.writeString(policy, """
+                    network_policy:
+                      cidr_mode: enforce
+                      cidr_policy: allow
+                      resolve_mode: bypass
+                      resolve_policy: allow
+                      rules: []
+                    """);
+            Files.writeString(jibril.config, """
+                    run-time:
+                      log-level: info
+                      health-port: %d
+                    cadences:
+                      network-peers: 1
+                      network-flows: 1
+                    config:
+                      plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect, "jibril:alchemies:builtin=false:path=%s:interval=200", "jibril:reactions:dir=%s", "jibril:netpolicy:file=%s:interval=100"]
+                      printer: [jibril:printers:stdout]
+                      event: [jibril:detect:reactions_block_ip_block, jibril:detect:reactions_block_domain_block]
+                    """.formatted(jibril.healthPort, recipes, state, policy));
+            jibril.start();
+            try {
+                assertTrue(jibril.awaitReady(90_000), "not ready:\n" + jibril.log());
+                assertTrue(JibrilProcess.waitFor(60_000, () -> shell(jibril, "jibril:recipes")
+                        .contains("reactions_block_domain_block")), shell(jibril, "jibril:recipes"));
+
+                // The domain first: NetBlockIp() below blocks every remote address of each process the recipe
+                // caught, and that includes this JVM (its DNS flow to 127.0.0.1 carries the name too), so no DNS
+                // on 127.0.0.1 works after it. That is the original recipe's doing, and what it should do.
+                // www.example.com -> domainPeer; reactions_block_domain_block's NetBlockDomain() denies the name:
+                // the next answer for it makes its address refused.
+                LoopbackDns.resolve("www.example.com", null, InetAddress.getByName(domainPeer));
+                assertEquals(0, connectFromShell(domainPeer, b.getLocalPort()));
+                assertTrue(JibrilProcess.waitFor(30_000, () -> jibril.log().contains("all good, remote domains blocked")),
+                        jibril.log());
+                assertTrue(shell(jibril, "jibril:netpolicy").contains("www.example.com"),
+                        shell(jibril, "jibril:netpolicy"));
+                assertTrue(JibrilProcess.waitFor(30_000, () -> {
+                    try {
+                        LoopbackDns.resolve("www.example.com", null, InetAddress.getByName(domainPeer));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                    return "EPERM".equals(NetPolicyTest.tcp(domainPeer, b.getLocalPort()));
+                }), "the blocked domain's address is still reachable\nnetpolicy: " + shell(jibril, "jibril:netpolicy"));
+
+                // example.com -> ipPeer; a connection to it fires reactions_block_ip_block, whose NetBlockIp()
+                // blocks the detection's remote addresses.
+                LoopbackDns.resolve("example.com", null, InetAddress.getByName(ipPeer));
+                // The client is a process of its own, as on a real host.
+                assertEquals(0, connectFromShell(ipPeer, a.getLocalPort()));
+                assertTrue(JibrilProcess.waitFor(30_000, () -> "EPERM".equals(NetPolicyTest.tcp(ipPeer, a.getLocalPort()))),
+                        "NetBlockIp() of the original's recipe is not enforced\nnetpolicy: "
+                                + shell(jibril, "jibril:netpolicy") + "\nlog:\n" + jibril.log());
+                assertTrue(jibril.log().contains("all good, remote CIDRs blocked"), jibril.log());
+            } finally {
+                jibril.shell("jibril:netpolicy remove");
+                jibril.stop();
+            }
+        }
+    }
+
+    /** Connects to address:port from a bash of its own and closes; its exit code (0: connected). */
+    private static int connectFromShell(String address, int port) throws Exception {
+        Process p = new ProcessBuilder("/bin/bash", "-c", "exec 3<>/dev/tcp/" + address + "/" + port + " && exec 3>&-")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    private static ServerSocket listen(String address) throws java.io.IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
+        Thread accepting = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    server.accept().close();
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        accepting.setDaemon(true);
+        accepting.start();
+        return server;
+    }
+
     private static String events(JibrilProcess j) {
         try {
             return String.join("\n", j.events());
