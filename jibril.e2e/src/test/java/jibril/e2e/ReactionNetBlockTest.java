@@ -24,19 +24,7 @@ class ReactionNetBlockTest {
 
     @Test
     void aJsReactionBlocksAnAddressInTheKernelAndAnotherUnblocksIt() throws Exception {
-        try (JibrilProcess jibril = new JibrilProcess(); ServerSocket server = new ServerSocket()) {
-            server.bind(new InetSocketAddress(InetAddress.getByName(PEER), 0));
-            Thread accepting = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        server.accept().close();
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
-            accepting.setDaemon(true);
-            accepting.start();
+        try (JibrilProcess jibril = new JibrilProcess(); ServerSocket server = listen(PEER)) {
             int port = server.getLocalPort();
 
             String tag = UUID.randomUUID().toString().substring(0, 8);
