@@ -88,6 +88,10 @@ final class Dispatch {
         calls = new ThreadPoolExecutor(0, CHAINS * 2, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "jibril-attenuator-call-" + n.incrementAndGet()));
         deliverer = daemon(this::deliverLoop, "jibril-detect-deliver");
+    }
+
+    /** Starts the delivery thread (from the engine's activation: a component never activated leaves no thread). */
+    void start() {
         deliverer.start();
     }
 

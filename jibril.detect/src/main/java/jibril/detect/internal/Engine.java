@@ -285,6 +285,7 @@ public class Engine implements ObservationListener, StatusSource {
     void activate(BundleContext context, Config config) {
         bundleContext = context;
         configure(config);
+        dispatch.start();
         Printer tap = this::keepRecent;
         recentTap = context.registerService(Printer.class, tap,
                 new java.util.Hashtable<>(Map.of(Printer.NAME, "events")));

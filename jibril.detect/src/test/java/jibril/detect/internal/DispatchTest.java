@@ -34,6 +34,11 @@ class DispatchTest {
     private final Dispatch dispatch = new Dispatch(() -> printed::add, warnings::add);
     private long nextServiceId = 1;
 
+    @org.junit.jupiter.api.BeforeEach
+    void start() {
+        dispatch.start();
+    }
+
     @AfterEach
     void close() throws InterruptedException {
         dispatch.close();
@@ -228,6 +233,7 @@ class DispatchTest {
     @Test
     void withoutPublisherDetectionsAreCounted() throws Exception {
         Dispatch d = new Dispatch(() -> null, warnings::add);
+        d.start();
         try {
             d.submit(event("e"), List.of());
             long deadline = System.currentTimeMillis() + 5_000;
