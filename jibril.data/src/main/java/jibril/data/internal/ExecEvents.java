@@ -65,6 +65,7 @@ public class ExecEvents implements ObservationListener, StatusSource {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong unpublished = new AtomicLong();
     private volatile boolean enabled;
+    private volatile boolean queryWaited;
     private volatile Event.HostOs host;
     private volatile long hostReadAt;
 
@@ -86,6 +87,18 @@ public class ExecEvents implements ObservationListener, StatusSource {
         }
         List<ProcessInfo> ancestry = new ArrayList<>();
         Query q = query;
+        // The data layer delivers its first observations a moment before the framework has registered it as the
+        // Query service: wait for it (at most a second, once) rather than print those events without ancestry.
+        for (int i = 0; q == null && !queryWaited && i < 100; i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            q = query;
+        }
+        queryWaited = true;
         if (q != null) {
             for (ProcessRecord a : q.ancestry(p)) {
                 ancestry.add(ProcessInfo.of(a));

@@ -4,12 +4,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -30,38 +30,57 @@ import jibril.core.api.StatusSource;
 public class ProcfsSeeding implements StatusSource {
 
     @Reference(service = LoggerFactory.class)
-    private Logger logger;
+    private volatile Logger logger;
 
-    @Reference(target = "(" + BpfServices.OBJECT + "=tasks)")
-    private BpfObject tasks;
+    /**
+     * The tasks object, bound whenever the core registers it (after attaching). Dynamic, so that this component and
+     * its status section exist from the moment it is configured: the daemon is not ready until seeding is done,
+     * instead of saying ready when the programs attach and taking it back when this section appears.
+     */
+    @Reference(target = "(" + BpfServices.OBJECT + "=tasks)", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setTasks(BpfObject tasks) {
+        startSeeding(tasks);
+    }
+
+    void unsetTasks(BpfObject tasks) {
+        // a seeding in progress finishes on the maps it has; the next tasks object (a restarted core) seeds again
+    }
 
     /** The file programs, when loaded (the core registers them before tasks): open files are seeded too. */
     @Reference(target = "(" + BpfServices.OBJECT + "=files)", cardinality = ReferenceCardinality.OPTIONAL,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private BpfObject files;
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile BpfObject files;
 
     private volatile ProcSeeder.Result result;
     private Thread thread;
 
-    @Activate
-    void activate() {
-        thread = new Thread(() -> {
+    private synchronized void startSeeding(BpfObject tasks) {
+        result = null;
+        Thread t = new Thread(() -> {
             BpfObject f = files;
             ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), tasks.map("strings"),
                     f == null ? null : f.map("files"), f == null ? null : f.map("task_file")).seed();
             result = r;
+            Logger logger = this.logger; // bound with the component; seeding may start while it is being bound
+            if (logger == null) {
+                return;
+            }
             if (r.failed() > 0) {
                 logger.warn("procfs: {} processes could not be seeded (tasks map full?): {}", r.failed(), r.errors());
             }
             logger.info("procfs: seeded {} processes and {} open or mapped files from /proc in {} ms ({} processes "
                     + "already known)", r.seeded(), r.filePairs(), r.millis(), r.known());
         }, "jibril-procfs");
-        thread.start();
+        thread = t;
+        t.start();
     }
 
     @Deactivate
-    void deactivate() throws InterruptedException {
-        thread.join(10_000);
+    synchronized void deactivate() throws InterruptedException {
+        if (thread != null) {
+            thread.join(10_000);
+        }
     }
 
     @Override
