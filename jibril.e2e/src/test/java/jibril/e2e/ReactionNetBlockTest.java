@@ -22,6 +22,16 @@ class ReactionNetBlockTest {
 
     private static final String PEER = "127.66.3.9"; // loopback (127/8), an address no other test uses
 
+    /** Enforcing, allowing everything: only what the reactions block is refused. */
+    private static final String OPEN_POLICY = """
+            network_policy:
+              cidr_mode: enforce
+              cidr_policy: allow
+              resolve_mode: bypass
+              resolve_policy: allow
+              rules: []
+            """;
+
     @Test
     void aJsReactionBlocksAnAddressInTheKernelAndAnotherUnblocksIt() throws Exception {
         try (JibrilProcess jibril = new JibrilProcess(); ServerSocket server = listen(PEER)) {
@@ -31,14 +41,7 @@ class ReactionNetBlockTest {
             Path recipes = Files.createDirectories(jibril.dir.resolve("recipes"));
             Path state = Files.createDirectories(jibril.dir.resolve("reactions"));
             Path policy = jibril.dir.resolve("netpolicy.yaml");
-            Files.writeString(policy, """
-                    network_policy:
-                      cidr_mode: enforce
-                      cidr_policy: allow
-                      resolve_mode: bypass
-                      resolve_policy: allow
-                      rules: []
-                    """);
+            Files.writeString(policy, OPEN_POLICY);
             Path block = jibril.dir.resolve("rx-block-" + tag);
             Path unblock = jibril.dir.resolve("rx-unblock-" + tag);
             Files.copy(Path.of("/bin/true"), block, StandardCopyOption.COPY_ATTRIBUTES);
@@ -123,14 +126,7 @@ class ReactionNetBlockTest {
                 Files.copy(corpus.resolve(f), recipes.resolve(f));
             }
             Path policy = jibril.dir.resolve("netpolicy.yaml");
-            Files.writeString(policy, """
-                    network_policy:
-                      cidr_mode: enforce
-                      cidr_policy: allow
-                      resolve_mode: bypass
-                      resolve_policy: allow
-                      rules: []
-                    """);
+            Files.writeString(policy, OPEN_POLICY);
             Files.writeString(jibril.config, """
                     run-time:
                       log-level: info

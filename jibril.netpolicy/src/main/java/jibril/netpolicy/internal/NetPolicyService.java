@@ -527,48 +527,35 @@ public class NetPolicyService implements NetPolicy, StatusSource, ObservationLis
     @Override
     public boolean blockAddress(String cidr, Duration until) {
         Cidr c = Cidr.parse(cidr);
-        synchronized (lock) {
-            checkInForce();
-            boolean fresh = book.blockAddress(c, until(until));
-            sync();
-            storeBlocks();
-            return fresh;
-        }
+        return change(() -> book.blockAddress(c, until(until)));
     }
 
     @Override
     public boolean unblockAddress(String cidr) {
         Cidr c = Cidr.parse(cidr);
-        synchronized (lock) {
-            checkInForce();
-            boolean was = book.unblockAddress(c);
-            sync();
-            storeBlocks();
-            return was;
-        }
+        return change(() -> book.unblockAddress(c));
     }
 
     @Override
     public boolean blockDomain(String domain, Duration until) {
         String d = Domains.normalize(domain);
-        synchronized (lock) {
-            checkInForce();
-            boolean fresh = book.blockDomain(d, until(until));
-            sync();
-            storeBlocks();
-            return fresh;
-        }
+        return change(() -> book.blockDomain(d, until(until)));
     }
 
     @Override
     public boolean unblockDomain(String domain) {
         String d = Domains.normalize(domain);
+        return change(() -> book.unblockDomain(d));
+    }
+
+    /** One block or unblock: only while a policy is in force; then into the kernel and the pinned store. */
+    private boolean change(java.util.function.BooleanSupplier edit) {
         synchronized (lock) {
             checkInForce();
-            boolean was = book.unblockDomain(d);
+            boolean changed = edit.getAsBoolean();
             sync();
             storeBlocks();
-            return was;
+            return changed;
         }
     }
 
