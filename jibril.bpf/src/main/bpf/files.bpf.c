@@ -166,42 +166,12 @@ static __always_inline int get_ctx(struct fctx *c)
 	return c->sc && c->fs;
 }
 
-/* FNV-1a of a string, 8 bytes per bpf_loop step: the same key as common.h's fnv1a(), but verified in a few hundred
- * instructions instead of one pass per byte of STR_MAX (each program of this family would otherwise cost the
- * verifier some 20 000 instructions per interned string). */
-struct fnv_walk {
-	struct string *s;
-	__u64 h;
-	__u32 len;
-};
-
-static long fnv_step(__u64 i, void *arg)
-{
-	struct fnv_walk *w = arg;
-	__u32 off = (__u32)i * 8;
-	if (off > STR_MAX - 8)
-		return 1;
-	__u64 h = w->h;
-	for (int b = 0; b < 8; b++) {
-		if (off + b >= w->len)
-			break;
-		h ^= (__u8)w->s->data[off + b];
-		h *= 0x100000001b3ULL;
-	}
-	w->h = h;
-	return 0;
-}
-
-/* intern() with the loop above: stores s in the strings dictionary and returns its key. Unlike intern(), the key
+/* intern() for paths: stores s in the strings dictionary and returns its key. Unlike intern(), the key
  * is returned even when the strings map is full (counted in CNT_STRINGS_FULL): a file key is the file's identity,
  * and "this process read some file whose name was lost" is a fact worth keeping. */
 static __always_inline __u64 intern_path(struct string *s)
 {
-	struct fnv_walk w = { .s = s, .h = 0xcbf29ce484222325ULL, .len = s->len };
-	if (w.len > STR_MAX)
-		w.len = STR_MAX;
-	bpf_loop((w.len + 7) / 8, fnv_step, &w, 0);
-	__u64 h = w.h;
+	__u64 h = fnv1a_loop(s);
 	long err = bpf_map_update_elem(&strings, &h, s, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		count(CNT_STRINGS_FULL);

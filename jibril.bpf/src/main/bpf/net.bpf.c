@@ -366,11 +366,24 @@ static __always_inline __u64 ender(struct flow *f, __u64 bit)
 	return (f->flags & (FLOW_END_LOCAL | FLOW_END_REMOTE)) ? 0 : bit;
 }
 
+/* adopt() of the current process, as a global function: the verifier checks it once, not once per path into
+ * task_did() (inlined into every send, receive and message-vector step, it took jibril_sendto_exit past the
+ * 1M-instruction limit on 6.18). Its frame is not to be stacked on a bpf_loop callback's: the message-vector
+ * calls adopt before their loop (combined stack: at most 512 bytes). */
+__noinline int net_adopt(void)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (sc)
+		adopt(sc, bpf_get_current_task_btf(), 1);
+	return 0;
+}
+
 /*
  * Records that the current process did `action` on flow t (a normalised tuple), creating the flow
  * (with `init`, an initiator bit or 0) and the task_flow pair as needed. Repeats only update last_ns.
  */
-static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
+static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, int adopt_now)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	if (!cur->mm)
@@ -388,10 +401,8 @@ static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
 	struct task_flow_key tk = { .task_key = task_key_of(leader->tgid, leader->start_boottime), .flow_key = k };
 	struct task_flow *tf = bpf_map_lookup_elem(&task_flow, &tk);
 	if (!tf) {
-		__u32 zero = 0;
-		struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-		if (sc)
-			adopt(sc, cur, 1);
+		if (adopt_now)
+			net_adopt();
 		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = next_gen() };
 		long err = bpf_map_update_elem(&task_flow, &tk, &v, BPF_NOEXIST);
 		if (err == 0) {
@@ -414,6 +425,11 @@ static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
 		return;
 	tf->gen = next_gen();
 	notify(NOTICE_TASK_FLOW, pid, tk.task_key, k);
+}
+
+static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)
+{
+	flow_did(t, init, action, 1);
 }
 
 /* ---- TCP states */
@@ -594,7 +610,7 @@ static __always_inline int unconnected(struct sock *sk, int *bound)
 }
 
 /* The unconnected socket sk's tuple with the peer at uaddr, attributed to the current task. */
-static __always_inline void unconnected_io(struct sock *sk, const void *uaddr, __u64 action)
+static __always_inline void unconnected_io(struct sock *sk, const void *uaddr, __u64 action, int adopt_now)
 {
 	struct flow tuple;
 	struct flow *t = &tuple;
@@ -606,7 +622,7 @@ static __always_inline void unconnected_io(struct sock *sk, const void *uaddr, _
 		return;
 	}
 	normalise(t);
-	task_did(t, action == NET_ACT_SEND ? FLOW_INIT_LOCAL : FLOW_INIT_REMOTE, action);
+	flow_did(t, action == NET_ACT_SEND ? FLOW_INIT_LOCAL : FLOW_INIT_REMOTE, action, adopt_now);
 }
 
 struct mmsg_walk {
@@ -621,7 +637,7 @@ static long mmsg_step(__u64 i, void *arg)
 	struct mmsg_walk *w = arg;
 	void *name = NULL;
 	if (bpf_probe_read_user(&name, sizeof(name), &w->vec[i].msg_hdr.msg_name) == 0 && name)
-		unconnected_io(w->sk, name, w->action);
+		unconnected_io(w->sk, name, w->action, 0); /* mmsg_io() adopted the process */
 	else
 		count(CNT_NET_NO_PEER);
 	return 0;
@@ -634,6 +650,8 @@ static __always_inline void mmsg_io(struct sock *sk, __u64 vec, __u64 n, __u32 a
 		n = NET_MMSG_MAX;
 	}
 	struct mmsg_walk w = { .vec = (struct mmsghdr *)vec, .sk = sk, .action = action };
+	if (n)
+		net_adopt();
 	bpf_loop(n, mmsg_step, &w, 0);
 }
 
@@ -652,7 +670,7 @@ static __always_inline void io_begin(int fd, __u32 kind, __u64 uaddr, __u32 vlen
 		return;
 	if (action == NET_ACT_SEND && bound) {
 		if (kind == CALL_ADDR)
-			unconnected_io(sk, (const void *)uaddr, action);
+			unconnected_io(sk, (const void *)uaddr, action, 1);
 		else
 			mmsg_io(sk, uaddr, vlen, action);
 		return;
@@ -667,7 +685,7 @@ static __always_inline void io_end(struct trace_event_raw_sys_exit *ctx)
 		return;
 	struct sock *sk = CAST(struct sock, c.sk);
 	if (c.kind == CALL_ADDR)
-		unconnected_io(sk, (const void *)c.uaddr, c.action);
+		unconnected_io(sk, (const void *)c.uaddr, c.action, 1);
 	else if (c.kind == CALL_MMSG)
 		mmsg_io(sk, c.uaddr, ctx->ret, c.action); /* ret: the messages sent or received */
 }
