@@ -190,6 +190,28 @@ public final class BpfRuntime implements AutoCloseable {
 		return open(name, elf, pinRoot);
 	}
 
+	private MapCounter mapCounter;
+
+	/**
+	 * The host's map entry counter (see {@link MapCounter}), loaded on first use and kept until this runtime
+	 * closes.
+	 *
+	 * @return the counter
+	 * @throws BpfException when the kernel cannot load or attach the iterator (before Linux 6.6 it lacks the
+	 *             element-count kfunc): callers then count by walking the maps
+	 */
+	public MapCounter mapCounter() {
+		synchronized (resources) {
+			ensureOpen();
+			if (mapCounter == null || mapCounter.isClosed()) {
+				MapCounter c = new MapCounter(this);
+				resources.add(c);
+				mapCounter = c;
+			}
+			return mapCounter;
+		}
+	}
+
 	/**
 	 * Creates a map owned by the returned {@link BpfMap}: closing it closes the fd (the kernel frees the map once
 	 * nothing else, such as a pin or a program, holds it).

@@ -62,6 +62,8 @@ public interface LibBpf extends Library {
 
 	int bpf_link__fd(Pointer link);
 
+	int bpf_iter_create(int linkFd);
+
 	int bpf_link__pin(Pointer link, String path);
 
 	int bpf_link__unpin(Pointer link);

@@ -15,6 +15,9 @@ public interface LibC extends Library {
 
 	int close(int fd);
 
+	/** read(2): bytes read, 0 at the end, -1 with errno set. */
+	long read(int fd, Pointer buf, long count);
+
 	/** open(2) without O_CREAT (so without a mode). */
 	int open(String path, int flags);
 }
