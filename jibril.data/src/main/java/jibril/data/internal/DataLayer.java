@@ -180,7 +180,8 @@ public class DataLayer implements Query, StatusSource {
         reclaimer = new Reclaimer(tasksObject.map("tasks"), tasksObject.map("strings"),
                 filesObject == null ? null : filesObject.map("task_file"),
                 filesObject == null ? null : filesObject.map("files"),
-                netObject == null ? null : netObject.map("task_flow"), netObject == null ? null : netObject.map("flows"));
+                netObject == null ? null : netObject.map("task_flow"), netObject == null ? null : netObject.map("flows"),
+                runtime::mapCounter);
         ring = runtime.ringBuffer(tasksObject.map("notices"), this::onNotice);
         poller = new Thread(this::poll, "jibril-data-notices");
         worker = new Thread(this::work, "jibril-data");

@@ -12,7 +12,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
 
+import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
+import jibril.bpf.MapCounter;
 import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.FlowLayout;
 import jibril.bpf.layout.TaskFileLayout;
@@ -31,6 +33,10 @@ import jibril.bpf.layout.TaskLayout;
  * </ul>
  * Every entry removed is counted; a pair that is removed before it was reported never is (those are left in place:
  * only the kernel's own full counters can tell that the map was too small). Runs on the data layer's thread.
+ * <p>
+ * A round first reads the maps' entry counts from the kernel ({@link MapCounter}: exact, a few microseconds per
+ * map) and stops there while every map is below its high mark, which is nearly always; only where the kernel keeps
+ * no counts does every round walk the maps to learn their fill.
  */
 final class Reclaimer {
 
@@ -43,6 +49,8 @@ final class Reclaimer {
     final AtomicLong flowsReclaimed = new AtomicLong();
     final AtomicLong stringsReclaimed = new AtomicLong();
     final AtomicLong rounds = new AtomicLong();
+    /** Rounds that stopped after reading the counts: no map was above its high mark. */
+    final AtomicLong roundsBelowMark = new AtomicLong();
 
     private final BpfMap tasks;
     private final BpfMap strings;
@@ -50,9 +58,17 @@ final class Reclaimer {
     private final BpfMap files;
     private final BpfMap taskFlow;
     private final BpfMap flows;
+    /** The kernel's entry counts; null where they cannot be read (then every round walks the maps). */
+    private final java.util.function.Supplier<MapCounter> counter;
+    private boolean walkAlways;
 
-    /** Any of the pair/fact maps may be null (that family of programs is not loaded). */
-    Reclaimer(BpfMap tasks, BpfMap strings, BpfMap taskFile, BpfMap files, BpfMap taskFlow, BpfMap flows) {
+    /**
+     * Any of the pair/fact maps may be null (that family of programs is not loaded); {@code counter} is asked on
+     * the first round (it loads a small iterator program) and may throw {@link BpfException} or return null.
+     */
+    Reclaimer(BpfMap tasks, BpfMap strings, BpfMap taskFile, BpfMap files, BpfMap taskFlow, BpfMap flows,
+            java.util.function.Supplier<MapCounter> counter) {
+        this.counter = counter;
         this.tasks = tasks;
         this.strings = strings;
         this.taskFile = taskFile;
@@ -70,6 +86,19 @@ final class Reclaimer {
      */
     void round(LongPredicate fileReported, LongPredicate flowReported) {
         rounds.incrementAndGet();
+        if (!walkAlways) {
+            try {
+                MapCounter c = counter == null ? null : counter.get();
+                if (c == null) {
+                    walkAlways = true;
+                } else if (!anyAboveMark(c.counts())) {
+                    roundsBelowMark.incrementAndGet();
+                    return;
+                }
+            } catch (BpfException | IllegalStateException e) {
+                walkAlways = true; // kernel before 6.6: no element counts, the walk below tells the fill
+            }
+        }
         // Strings are snapshotted before anything that refers to them, so a string interned for an entry written
         // during this round is seen referenced by that entry (the kernel interns first, then stores the entry).
         List<Long> stringKeys = strings == null ? List.of() : keys(strings);
@@ -147,6 +176,15 @@ final class Reclaimer {
         }
     }
 
+    private boolean anyAboveMark(Map<Integer, Long> counts) {
+        for (BpfMap m : new BpfMap[] { strings, taskFile, files, taskFlow, flows }) {
+            if (m != null && counts.getOrDefault(m.id(), 0L) > (long) m.maxEntries() * HIGH_QUARTERS / 4) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Removes reported pairs, those of exited (or unknown) processes first, then the oldest. */
     private static int shrinkPairs(BpfMap map, List<Pair> pairs, Map<Long, Boolean> exited) {
         int max = map.maxEntries();
@@ -218,6 +256,8 @@ final class Reclaimer {
     Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("rounds", rounds.get());
+        s.put("rounds_below_mark", roundsBelowMark.get());
+        s.put("counts_from_kernel", !walkAlways);
         s.put("pairs", pairsReclaimed.get());
         s.put("files", filesReclaimed.get());
         s.put("flows", flowsReclaimed.get());
