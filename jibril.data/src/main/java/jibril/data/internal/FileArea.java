@@ -84,9 +84,10 @@ final class FileArea {
         }
         List<Pending> unseen = new ArrayList<>();
         taskFile.dump((k, v) -> {
-            TaskFile tf = TaskFile.decode(v.order(ByteOrder.nativeOrder()));
-            if (tf.gen() != 0 && !pairs.isHandled(tf.gen())) {
-                unseen.add(new Pending(TaskFileLayout.Key.decode(k), tf));
+            // Only the generation is read for every pair; whole pairs are decoded for the unseen few.
+            long gen = v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskFileLayout.OFF_GEN);
+            if (gen != 0 && !pairs.isHandled(gen)) {
+                unseen.add(new Pending(TaskFileLayout.Key.decode(k), TaskFile.decode(v)));
             }
         });
         unseen.sort((a, b) -> Long.compare(a.tf().gen(), b.tf().gen()));
@@ -209,7 +210,7 @@ final class FileArea {
     /** At a stop: the cursor as far as nothing unreported is skipped (see {@link Generations#settle}). */
     void settle(long global) {
         List<Long> present = new ArrayList<>();
-        taskFile.dump((k, v) -> present.add(TaskFile.decode(v.order(ByteOrder.nativeOrder())).gen()));
+        taskFile.dump((k, v) -> present.add(v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskFileLayout.OFF_GEN)));
         pairs.settle(global, present);
         saveCursor();
     }

@@ -150,10 +150,11 @@ final class NetArea {
         }
         List<Pending> unseen = new ArrayList<>();
         taskFlow.dump((k, v) -> {
-            TaskFlow tf = TaskFlow.decode(v.order(ByteOrder.nativeOrder()));
-            if (tf.gen() != 0 && !pairs.isHandled(tf.gen())) {
+            long gen = v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskFlowLayout.OFF_GEN);
+            if (gen != 0 && !pairs.isHandled(gen)) {
                 ByteBuffer kb = k.order(ByteOrder.nativeOrder());
-                unseen.add(new Pending(TaskFlowLayout.Key.taskKey(kb), TaskFlowLayout.Key.flowKey(kb), tf));
+                unseen.add(new Pending(TaskFlowLayout.Key.taskKey(kb), TaskFlowLayout.Key.flowKey(kb),
+                        TaskFlow.decode(v)));
             }
         });
         // DNS answers after the walk and before reporting: an answer arrives before the connection it names, so
@@ -359,7 +360,7 @@ final class NetArea {
     /** At a stop: the cursor as far as nothing unreported is skipped (see {@link Generations#settle}). */
     void settle(long global) {
         List<Long> present = new ArrayList<>();
-        taskFlow.dump((k, v) -> present.add(TaskFlow.decode(v.order(ByteOrder.nativeOrder())).gen()));
+        taskFlow.dump((k, v) -> present.add(v.order(ByteOrder.nativeOrder()).getLong(v.position() + TaskFlowLayout.OFF_GEN)));
         pairs.settle(global, present);
         saveCursor();
     }
