@@ -447,6 +447,8 @@ public class DataLayer implements Query, StatusSource {
         s.put("executions_found_by_sweep", foundBySweep.get());
         s.put("executions_missed", execs.missed());
         s.put("tasks_reclaimed", reclaimedCount.get());
+        s.put("process_reads", store.snapshotReads.get());
+        s.put("process_reads_saved", store.snapshotHits.get());
         if (reclaimer != null) {
             s.put("reclaimed", reclaimer.status());
         }

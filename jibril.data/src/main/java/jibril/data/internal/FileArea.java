@@ -103,7 +103,8 @@ final class FileArea {
 
     private void report(TaskFileLayout.Key key, TaskFile tf, BiConsumer<FileRecord, List<String>> onFile) {
         reported.incrementAndGet();
-        onFile.accept(record(tasks.process(key.taskKey(), clock), key.fileKey(), tf, lookupFile(key.fileKey())),
+        onFile.accept(record(tasks.processAt(key.taskKey(), tf.firstNs(), clock), key.fileKey(), tf,
+                lookupFile(key.fileKey())),
                 tf.actionNames());
     }
 

@@ -220,7 +220,7 @@ final class NetArea {
             return;
         }
         pairsReported.incrementAndGet();
-        onFlow.accept(record(tasks.process(taskKey, clock), f, tf), tf.actionNames());
+        onFlow.accept(record(tasks.processAt(taskKey, tf.firstNs(), clock), f, tf), tf.actionNames());
     }
 
     private synchronized TaskFlow lookupPair(byte[] key) {

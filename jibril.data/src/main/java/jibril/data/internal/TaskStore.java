@@ -69,6 +69,39 @@ final class TaskStore {
         return t != null ? record(t, clock) : reclaimed.get(taskKey);
     }
 
+    /** A process as read at {@code readNs} (boot clock, taken before the read), and the exec it then had. */
+    private record Snapshot(long taskKey, ProcessRecord record, long readNs, long execNs) {
+    }
+
+    /** Recent snapshots, direct-mapped by task key: a process doing many new things is read once per batch. */
+    private final Snapshot[] recent = new Snapshot[1024];
+    final java.util.concurrent.atomic.AtomicLong snapshotHits = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong snapshotReads = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The process under this key as it was at {@code atNs} (boot clock): a snapshot read after that moment serves
+     * as long as the process had not executed since {@code atNs} when it was read (its exec time says so), so one
+     * read serves every fact of a batch the process made before it; otherwise it is read again.
+     * The record's exit fields are those of the last read.
+     */
+    ProcessRecord processAt(long taskKey, long atNs, Clock clock) {
+        int slot = (int) (taskKey ^ (taskKey >>> 29)) & (recent.length - 1);
+        Snapshot s = recent[slot];
+        if (s != null && s.taskKey() == taskKey && s.readNs() >= atNs && s.execNs() <= atNs) {
+            snapshotHits.incrementAndGet();
+            return s.record();
+        }
+        snapshotReads.incrementAndGet();
+        long readNs = clock.bootNow();
+        Task t = task(taskKey);
+        if (t == null) {
+            return reclaimed.get(taskKey);
+        }
+        ProcessRecord r = record(t, clock);
+        recent[slot] = new Snapshot(taskKey, r, readNs, t.execNs());
+        return r;
+    }
+
     /** Every process the kernel map holds, then the reclaimed ones it no longer does. */
     void forEach(Clock clock, Consumer<ProcessRecord> action) {
         List<Task> all = new ArrayList<>();
