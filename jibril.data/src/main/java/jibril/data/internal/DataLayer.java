@@ -131,6 +131,9 @@ public class DataLayer implements Query, StatusSource {
     private final BlockingQueue<Notice> notices = new ArrayBlockingQueue<>(65_536);
     private final AtomicLong noticesSeen = new AtomicLong();
     private final AtomicLong noticesDropped = new AtomicLong();
+    /** Notices queued so far (the poller counts after each offer), and taken (the worker alone). */
+    private final AtomicLong noticesQueued = new AtomicLong();
+    private long noticesTaken;
     private final AtomicLong executed = new AtomicLong();
     private final AtomicLong foundBySweep = new AtomicLong();
     private final AtomicLong reclaimedCount = new AtomicLong();
@@ -228,8 +231,12 @@ public class DataLayer implements Query, StatusSource {
         int kind = n.kind();
         boolean wanted = kind == NoticeLayout.KIND_EXEC || kind == NoticeLayout.KIND_DNS
                 || wantFlows && net != null && net.handles(kind) || wantFiles && fileArea != null && fileArea.handles(kind);
-        if (wanted && !notices.offer(n)) {
-            noticesDropped.incrementAndGet(); // the next sweep finds it
+        if (wanted) {
+            if (notices.offer(n)) {
+                noticesQueued.incrementAndGet();
+            } else {
+                noticesDropped.incrementAndGet(); // the next sweep finds it
+            }
         }
     }
 
@@ -284,6 +291,7 @@ public class DataLayer implements Query, StatusSource {
                 if (n == null) {
                     continue;
                 }
+                long index = ++noticesTaken;
                 if (n.kind() == NoticeLayout.KIND_EXEC) {
                     Task t = store.task(n.key());
                     // Re-executed since: the newer image is reported by its own notice or the sweep.
@@ -291,9 +299,9 @@ public class DataLayer implements Query, StatusSource {
                         report(t, false);
                     }
                 } else if (fileArea != null && fileArea.handles(n.kind())) {
-                    fileArea.onNotice(n, this::tellFile);
+                    fileArea.onNotice(n, index, noticesQueued.get(), this::tellFile);
                 } else if (net != null) {
-                    net.onNotice(n, this::tellFlow, this::tellDomain);
+                    net.onNotice(n, index, noticesQueued.get(), this::tellFlow, this::tellDomain);
                 }
             } catch (InterruptedException e) {
                 return;

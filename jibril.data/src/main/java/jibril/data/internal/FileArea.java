@@ -64,7 +64,18 @@ final class FileArea {
         return kind == NoticeLayout.KIND_FILE_PAIR || kind == NoticeLayout.KIND_FILE_BITS;
     }
 
-    void onNotice(Notice n, BiConsumer<FileRecord, List<String>> onFile) {
+    private final Coalescer coalescer = new Coalescer();
+
+    /**
+     * A notice of a new pair or a new bit.
+     *
+     * @param index the notice's number in queue order
+     * @param queuedBefore the number of the last notice queued before this call
+     */
+    void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FileRecord, List<String>> onFile) {
+        if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
+            return;
+        }
         TaskFileLayout.Key key = new TaskFileLayout.Key(n.key(), n.seq());
         TaskFile tf = lookupPair(key);
         if (tf != null && pairs.claim(tf.gen())) {
@@ -196,6 +207,7 @@ final class FileArea {
         s.put("file_pairs_reported", reported.get());
         s.put("file_pairs_found_by_sweep", foundBySweep.get());
         s.put("file_pairs_missed", pairs.missed());
+        s.put("file_notices_covered", coalescer.covered());
         s.put("file_cursor", pairs.cursor());
         return s;
     }

@@ -112,9 +112,18 @@ final class NetArea {
         return kind == NoticeLayout.KIND_TASK_FLOW || kind == NoticeLayout.KIND_DNS;
     }
 
-    /** A notice for this area, on the data layer's worker thread. */
-    void onNotice(Notice n, BiConsumer<FlowRecord, List<String>> onFlow, Consumer<DomainRecord> onDomain) {
+    private final Coalescer coalescer = new Coalescer();
+
+    /**
+     * A notice for this area, on the data layer's worker thread. As in {@link FileArea#onNotice}, notices of a
+     * flow pair that an earlier read covers are skipped.
+     */
+    void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FlowRecord, List<String>> onFlow,
+            Consumer<DomainRecord> onDomain) {
         if (n.kind() == NoticeLayout.KIND_TASK_FLOW) {
+            if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
+                return;
+            }
             byte[] key = TaskFlowLayout.Key.encode(n.key(), n.seq());
             TaskFlow tf = lookupPair(key);
             if (tf != null && pairs.claim(tf.gen())) {
