@@ -94,8 +94,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } file_cursors SEC(".maps");
 
-/* A resolved struct file: its path key (0: not a file, skip it), the f_path it had, and FILE_* flags. */
-struct file_cache_entry {
+/* A resolved struct file (this CPU's memo): its path key (0: not a file, skip it), the f_path it had, FILE_* flags. */
+struct file_memo {
 	__u64 file_key;
 	__u64 dentry;
 	__u64 mnt;
@@ -103,16 +103,45 @@ struct file_cache_entry {
 	__u32 pad;
 };
 
-/* file_cache: key the struct file's address, value what it resolved to; LRU (a cache, not facts: an evicted entry
- * only costs a dentry walk). An entry is valid only while the struct file still has the same f_path (dentry and
- * mount), so a struct file freed and reused for another file is resolved again; close removes its entry. Not
- * pinned: addresses mean nothing to the next daemon. */
+/* A place in the tree: a dentry under a mount, as in a struct file's f_path. */
+struct path_cache_key {
+	__u64 dentry;
+	__u64 mnt;
+};
+
+/* What a (dentry, mount) resolved to, and what the dentry looked like then. */
+struct path_cache_entry {
+	__u64 file_key;
+	__u64 inode;    /* d_inode, d_parent and d_name.hash_len: a dentry freed and reused elsewhere, renamed, */
+	__u64 parent;   /* moved to another directory, or given a new inode no longer matches */
+	__u64 hash_len;
+	__u64 epoch;    /* path_epoch before the walk: a rename or mount change anywhere since invalidates it */
+	__u32 flags;
+	__u32 pad;
+};
+
+/*
+ * file_cache: key (dentry, mount), value what its path resolved to; LRU (a cache, not facts: an evicted entry only
+ * costs a dentry walk). Every open makes a new struct file, but opens of one file share the dentry, so a repeated
+ * open skips the walk, the hash and the strings lookup. An entry is valid while the dentry still has the same
+ * inode, parent and name, and no rename or mount change happened since it was written (path_epoch): a directory
+ * renamed changes the path of everything below it without touching those dentries. Not pinned: addresses mean
+ * nothing to the next daemon.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct file_cache_entry);
+	__type(key, struct path_cache_key);
+	__type(value, struct path_cache_entry);
 } file_cache SEC(".maps");
+
+/* path_epoch: bumped at the exit of every successful rename and every mount, umount, move_mount, pivot_root. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} path_epoch SEC(".maps");
 
 /* A path syscall between entry and exit: the absolute names it was given and the action to record on each. */
 struct file_pending {
@@ -141,7 +170,7 @@ struct files_scratch {
 	struct file_pending p;
 	struct task_file tf;
 	struct file_info fi;
-	struct file_cache_entry memo;
+	struct file_memo memo;
 	__u64 memo_file;
 };
 struct {
@@ -187,6 +216,21 @@ __noinline int files_adopt(void)
 	if (sc)
 		adopt(sc, bpf_get_current_task_btf(), 1);
 	return 0;
+}
+
+static __always_inline __u64 epoch_now(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&path_epoch, &zero);
+	return e ? *e : 0;
+}
+
+static __always_inline void epoch_bump(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&path_epoch, &zero);
+	if (e)
+		__sync_fetch_and_add(e, 1);
 }
 
 /* The struct file of descriptor fd of t, or NULL. t is a BTF pointer (bpf_get_current_task_btf()): the chain up to
@@ -309,6 +353,28 @@ static __always_inline void file_path(struct file *f, __u64 *dentry, __u64 *mnt)
 	*mnt = (__u64)bf->f_path.mnt;
 }
 
+static __always_inline void dentry_identity(struct dentry *d, struct path_cache_entry *pe)
+{
+	struct dentry *bd = bpf_rdonly_cast(d, bpf_core_type_id_kernel(struct dentry));
+	pe->inode = (__u64)bd->d_inode;
+	pe->parent = (__u64)bd->d_parent;
+	pe->hash_len = bd->d_name.hash_len;
+}
+
+/* The file_cache entry of (dentry, mnt) if it is still valid (see file_cache), else NULL. */
+static __always_inline struct path_cache_entry *path_cached(__u64 dentry, __u64 mnt)
+{
+	struct path_cache_key pk = { .dentry = dentry, .mnt = mnt };
+	struct path_cache_entry *pe = bpf_map_lookup_elem(&file_cache, &pk);
+	if (!pe || pe->epoch != epoch_now())
+		return NULL;
+	struct path_cache_entry now = {};
+	dentry_identity((struct dentry *)dentry, &now);
+	if (pe->inode != now.inode || pe->parent != now.parent || pe->hash_len != now.hash_len)
+		return NULL;
+	return pe;
+}
+
 /*
  * Resolves f by walking its dentry: interns the absolute path, writes the files entry (metadata refreshed) and the
  * cache entries. Returns the path key, or 0 for what is not a file (internal filesystems); *fflags gets
@@ -317,13 +383,16 @@ static __always_inline void file_path(struct file *f, __u64 *dentry, __u64 *mnt)
 static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 *fflags)
 {
 	struct scratch *sc = c->sc;
-	struct file_cache_entry ce = {};
+	struct file_memo ce = {};
 	file_path(f, &ce.dentry, &ce.mnt);
 	struct dentry *d = (struct dentry *)ce.dentry;
 	struct vfsmount *vfs = (struct vfsmount *)ce.mnt;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	struct super_block *sb = BPF_CORE_READ(ino, i_sb);
 	__u64 fkey = (__u64)f;
+	struct path_cache_key pk = { .dentry = ce.dentry, .mnt = ce.mnt };
+	struct path_cache_entry pe = { .epoch = epoch_now() }; /* read before the walk */
+	dentry_identity(d, &pe);
 	count(CNT_FCACHE_MISS);
 	*fflags = 0;
 	if (!(BPF_CORE_READ(sb, s_flags) & SB_NOUSER)) {
@@ -361,7 +430,9 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		ce.flags = trunc;
 		*fflags = trunc;
 	}
-	bpf_map_update_elem(&file_cache, &fkey, &ce, BPF_ANY);
+	pe.file_key = ce.file_key;
+	pe.flags = ce.flags;
+	bpf_map_update_elem(&file_cache, &pk, &pe, BPF_ANY);
 	c->fs->memo = ce;
 	c->fs->memo_file = fkey;
 	return ce.file_key;
@@ -379,15 +450,53 @@ static __always_inline __u64 file_key_of(struct fctx *c, struct file *f, __u32 *
 		*fflags = fs->memo.flags;
 		return fs->memo.file_key;
 	}
-	struct file_cache_entry *ce = bpf_map_lookup_elem(&file_cache, &fkey);
-	if (ce && ce->dentry == dentry && ce->mnt == mnt) {
+	struct path_cache_entry *pe = path_cached(dentry, mnt);
+	if (pe) {
 		count(CNT_FCACHE_HIT);
-		fs->memo = *ce;
+		fs->memo.file_key = pe->file_key;
+		fs->memo.dentry = dentry;
+		fs->memo.mnt = mnt;
+		fs->memo.flags = pe->flags;
 		fs->memo_file = fkey;
-		*fflags = ce->flags;
-		return ce->file_key;
+		*fflags = pe->flags;
+		return pe->file_key;
 	}
 	return resolve_file(c, f, fflags);
+}
+
+/*
+ * The path key of a struct file just opened: from file_cache when the path is known, with the files entry's
+ * metadata checked against the inode (an open is where owner, mode and inode changes are seen), else resolved.
+ */
+static __always_inline __u64 opened_file_key(struct fctx *c, struct file *f, __u32 *fflags)
+{
+	__u64 dentry, mnt;
+	file_path(f, &dentry, &mnt);
+	struct path_cache_entry *pe = path_cached(dentry, mnt);
+	if (!pe)
+		return resolve_file(c, f, fflags);
+	__u64 key = pe->file_key;
+	__u32 flags = pe->flags;
+	if (key) {
+		struct file_info *fi = bpf_map_lookup_elem(&files, &key);
+		if (!fi || (fi->flags & FILE_NO_INODE))
+			return resolve_file(c, f, fflags); /* reclaimed, or known by name only: write it whole */
+		struct file *bf = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+		struct inode *ino = bf->f_inode;
+		if (fi->ino != ino->i_ino || fi->dev != ino->i_sb->s_dev || fi->mode != ino->i_mode
+		    || fi->uid != ino->i_uid.val || fi->gid != ino->i_gid.val)
+			return resolve_file(c, f, fflags);
+		fi->last_ns = bpf_ktime_get_boot_ns();
+	}
+	count(CNT_FCACHE_HIT);
+	struct files_scratch *fs = c->fs;
+	fs->memo.file_key = key;
+	fs->memo.dentry = dentry;
+	fs->memo.mnt = mnt;
+	fs->memo.flags = flags;
+	fs->memo_file = (__u64)f;
+	*fflags = flags;
+	return key;
 }
 
 /* Records act on descriptor fd of the current process. */
@@ -498,10 +607,8 @@ int jibril_file_close(struct trace_event_raw_sys_enter *ctx)
 	__u64 key = file_key_of(&c, f, &fflags);
 	if (key)
 		record(&c, key, FILE_ACT_CLOSE, fflags);
-	__u64 fkey = (__u64)f;
-	bpf_map_delete_elem(&file_cache, &fkey);
-	if (c.fs->memo_file == fkey)
-		c.fs->memo_file = 0;
+	if (c.fs->memo_file == (__u64)f)
+		c.fs->memo_file = 0; /* the struct file may be freed and reused now */
 	return 0;
 }
 
@@ -538,7 +645,7 @@ static __always_inline int on_open_exit(long ret)
 		return 0;
 	}
 	__u32 fflags;
-	__u64 key = resolve_file(&c, f, &fflags); /* a new struct file: always walk, refreshing the metadata */
+	__u64 key = opened_file_key(&c, f, &fflags);
 	if (!key)
 		return 0;
 	record(&c, key, FILE_ACT_OPEN, fflags);
@@ -830,6 +937,32 @@ static __always_inline int on_name_exit(long ret)
 		return on_name_exit(ctx->ret);                                \
 	}
 
+/* A rename moves a dentry, and everything below it when it is a directory: file_cache entries are invalid then. */
+#define RENAME_EXIT(syscall)                                                \
+	SEC("tracepoint/syscalls/sys_exit_" #syscall)                         \
+	int jibril_file_exit_##syscall(struct trace_event_raw_sys_exit *ctx)  \
+	{                                                                     \
+		long ret = ctx->ret;                                          \
+		if (ret == 0)                                                 \
+			epoch_bump();                                         \
+		return on_name_exit(ret);                                     \
+	}
+
+/* A mount, unmount or move changes the path of everything under a mount point: so is file_cache's epoch. */
+#define MOUNT_EXIT(syscall)                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #syscall)                         \
+	int jibril_file_exit_##syscall(struct trace_event_raw_sys_exit *ctx)  \
+	{                                                                     \
+		if (ctx->ret >= 0)                                            \
+			epoch_bump();                                         \
+		return 0;                                                     \
+	}
+
+MOUNT_EXIT(mount)
+MOUNT_EXIT(umount)
+MOUNT_EXIT(move_mount)
+MOUNT_EXIT(pivot_root)
+
 #define ARG(i) ((const char *)ctx->args[i])
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
@@ -865,14 +998,14 @@ int jibril_file_rename(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_names(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FILE_ACT_RENAME, 1);
 }
-NAME_EXIT(rename)
+RENAME_EXIT(rename)
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int jibril_file_renameat(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, 1);
 }
-NAME_EXIT(renameat)
+RENAME_EXIT(renameat)
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int jibril_file_renameat2(struct trace_event_raw_sys_enter *ctx)
@@ -881,7 +1014,7 @@ int jibril_file_renameat2(struct trace_event_raw_sys_enter *ctx)
 	__u32 inherit = !(ctx->args[4] & RENAME_EXCHANGE);
 	return on_names((long)ctx->args[0], ARG(1), (long)ctx->args[2], ARG(3), FILE_ACT_RENAME, inherit);
 }
-NAME_EXIT(renameat2)
+RENAME_EXIT(renameat2)
 
 SEC("tracepoint/syscalls/sys_enter_link")
 int jibril_file_link(struct trace_event_raw_sys_enter *ctx)

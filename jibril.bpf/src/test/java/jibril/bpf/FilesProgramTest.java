@@ -308,6 +308,45 @@ class FilesProgramTest {
 		assertEquals(1, entries.get(), "one task_file entry for (this JVM, hot.txt)");
 	}
 
+	/**
+	 * Repeated opens of a file take its path from file_cache (keyed by dentry and mount), and what would make that
+	 * path or its metadata wrong is seen: a rename of a directory above the file, a new mode, a new inode.
+	 */
+	@Test
+	void repeatedOpensUseThePathCacheUntilARenameOrAChangeOfTheFile() throws Exception {
+		load(f -> {
+		});
+		long jvm = taskKey(ProcessHandle.current().pid());
+		Path dir = Files.createDirectories(tmp.resolve("d1/sub"));
+		Path file = dir.resolve("f.txt");
+		Files.writeString(file, "x");
+		Files.readAllBytes(file);
+		long hits = counter(Counter.FCACHE_HIT);
+		for (int i = 0; i < 100; i++) {
+			Files.readAllBytes(file);
+		}
+		assertTrue(counter(Counter.FCACHE_HIT) - hits >= 100, "repeated opens hit the path cache");
+		assertTrue(pair(jvm, file).count(ACT_OPEN) >= 101);
+
+		// the directory two levels up is renamed: the file's dentry is untouched, its path is not
+		Path moved = Files.move(tmp.resolve("d1"), tmp.resolve("d2")).resolve("sub/f.txt");
+		Files.readAllBytes(moved);
+		assertTrue(pair(jvm, moved).has(ACT_OPEN), "the open after the rename is under the new path");
+		assertEquals(moved.toString(), string(info(moved).pathKey()));
+
+		// a new mode is seen at the next open, through the cache
+		Files.readAllBytes(moved);
+		Files.setPosixFilePermissions(moved, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+		Files.readAllBytes(moved);
+		assertEquals(0100600, info(moved).mode(), "mode after chmod");
+
+		// the same name for a new inode (unlinked, created again)
+		Files.delete(moved);
+		Files.writeString(moved, "y");
+		Files.readAllBytes(moved);
+		assertEquals(((Number) Files.getAttribute(moved, "unix:ino")).longValue(), info(moved).ino());
+	}
+
 	@Test
 	void mapsTooSmallCountTheirOverflow() throws Exception {
 		int small = 16;
