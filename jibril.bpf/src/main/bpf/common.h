@@ -37,6 +37,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } strings SEC(".maps");
 
+/* strings_short: the strings of at most STR_SHORT bytes (see struct short_string); same keys, same sizes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct short_string);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} strings_short SEC(".maps");
+
 /* notices: a hint that a key is new; overruns are counted in CNT_NOTICE_LOST and repaired by sweeps. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -132,11 +142,19 @@ static __always_inline __u64 fnv1a_loop(const struct string *s)
 	return w.h;
 }
 
+/* Stores s under key h in strings_short or strings, by its length: 0, -EEXIST, or another error (full). */
+static __always_inline long store_string(__u64 *h, struct string *s)
+{
+	if (s->len <= STR_SHORT)
+		return bpf_map_update_elem(&strings_short, h, s, BPF_NOEXIST); /* copies the first 128 bytes */
+	return bpf_map_update_elem(&strings, h, s, BPF_NOEXIST);
+}
+
 /* Stores s in the strings dictionary and returns its key (0 when it could not be stored). */
 static __always_inline __u64 intern(struct string *s)
 {
 	__u64 h = fnv1a(s);
-	long err = bpf_map_update_elem(&strings, &h, s, BPF_NOEXIST);
+	long err = store_string(&h, s);
 	if (err && err != -17 /* EEXIST: already known, nothing to do */) {
 		count(CNT_STRINGS_FULL);
 		return 0;

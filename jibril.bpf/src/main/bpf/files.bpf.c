@@ -201,7 +201,7 @@ static __always_inline int get_ctx(struct fctx *c)
 static __always_inline __u64 intern_path(struct string *s)
 {
 	__u64 h = fnv1a_loop(s);
-	long err = bpf_map_update_elem(&strings, &h, s, BPF_NOEXIST);
+	long err = store_string(&h, s);
 	if (err && err != -EEXIST)
 		count(CNT_STRINGS_FULL);
 	return h;

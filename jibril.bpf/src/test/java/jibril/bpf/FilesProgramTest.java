@@ -60,7 +60,7 @@ import jibril.bpf.layout.FileLayout.FileInfo;
 import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
-import jibril.bpf.layout.StringLayout;
+import jibril.bpf.layout.StringLayout.Text;
 import jibril.bpf.layout.TaskFileLayout;
 import jibril.bpf.layout.TaskFileLayout.Key;
 import jibril.bpf.layout.TaskFileLayout.TaskFile;
@@ -132,7 +132,7 @@ class FilesProgramTest {
 		files.load();
 		links = files.attachAll();
 		assertEquals(files.programs().size(), links.size());
-		for (String shared : List.of("tasks", "strings", "notices", "counters")) {
+		for (String shared : List.of("tasks", "strings", "strings_short", "notices", "counters")) {
 			assertEquals(tasks.map(shared).pinPath(), files.map(shared).pinPath(), shared + " is shared");
 		}
 		ring = runtime.ringBuffer(files.map("notices"), r -> notices.add(Notice.decode(r)));
@@ -224,7 +224,7 @@ class FilesProgramTest {
 			Path p = tmp.resolve(name);
 			assertEquals(Map.of(), pairsOf(p), "facts of failed calls on " + p);
 			assertNull(files.map("files").lookup(u64(Keys.stringKey(p.toString()))), p.toString());
-			assertNull(files.map("strings").lookup(u64(Keys.stringKey(p.toString()))), p.toString());
+			assertNull(StringDictionary.of(files).text(Keys.stringKey(p.toString())), p.toString());
 		}
 
 		// Relative names against the working directory (AT_FDCWD), in processes that exist only for this.
@@ -397,6 +397,7 @@ class FilesProgramTest {
 	private static void sizeShared(BpfObject object) {
 		object.map("tasks").setMaxEntries(TASKS);
 		object.map("strings").setMaxEntries(STRINGS);
+		object.map("strings_short").setMaxEntries(STRINGS);
 	}
 
 	private static double fastestRead(Path helper, Path file, int n) throws Exception {
@@ -509,9 +510,9 @@ class FilesProgramTest {
 
 	private String string(long key) {
 		assertNotEquals(0, key);
-		byte[] v = files.map("strings").lookup(u64(key));
-		assertNotNull(v, "strings entry " + Long.toHexString(key));
-		return StringLayout.decode(ByteBuffer.wrap(v)).text();
+		Text t = StringDictionary.of(files).text(key);
+		assertNotNull(t, "strings entry " + Long.toHexString(key));
+		return t.text();
 	}
 
 	private Task task(long key) {

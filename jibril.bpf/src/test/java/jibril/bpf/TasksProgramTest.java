@@ -41,7 +41,7 @@ import jibril.bpf.layout.TaskLayout.Task;
 class TasksProgramTest {
 
 	private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
-	private static final List<String> PINNED = List.of("tasks", "strings", "notices", "counters", "exec_seq");
+	private static final List<String> PINNED = List.of("tasks", "strings", "strings_short", "notices", "counters", "exec_seq");
 	private static final Pattern PROG_LINE = Pattern.compile("^(\\d+): \\S+\\s+name (\\S+)", Pattern.MULTILINE);
 
 	private BpfRuntime runtime;
@@ -199,10 +199,9 @@ class TasksProgramTest {
 
 	private Text string(long key) {
 		assertNotEquals(0, key);
-		byte[] value = object.map("strings").lookup(u64(key));
-		assertNotNull(value, "strings entry " + Long.toHexString(key));
-		assertEquals(StringLayout.SIZE, value.length);
-		return StringLayout.decode(ByteBuffer.wrap(value));
+		Text t = StringDictionary.of(object).text(key);
+		assertNotNull(t, "strings entry " + Long.toHexString(key));
+		return t;
 	}
 
 	private static Map<Integer, String> programsInKernel() throws Exception {

@@ -21,6 +21,11 @@ public final class StringLayout {
 	/** STR_MAX: the most bytes kept; longer strings are truncated and flagged. */
 	public static final int STR_MAX = 1024;
 
+	/** STR_SHORT: strings of at most this many bytes are stored in strings_short (see {@link jibril.bpf.StringDictionary}). */
+	public static final int SHORT_MAX = 120;
+	/** sizeof(struct short_string): the first bytes of a struct string. */
+	public static final int SHORT_SIZE = 128;
+
 	/** Offset of {@code __u32 len}. */
 	public static final int OFF_LEN = 0;
 	/** Offset of {@code __u32 flags}. */

@@ -303,8 +303,9 @@ public class EbpfCore implements StatusSource {
         for (BpfMap map : object.maps()) {
             switch (map.name()) {
                 case "tasks" -> map.setMaxEntries(caches.tasks());
-                // Every family interns into strings: command lines, argument vectors, file paths.
-                case "strings" -> map.setMaxEntries(caches.cmds() + caches.args() + caches.files());
+                // Every family interns into strings: command lines, argument vectors, file paths (the short ones in
+                // strings_short, the others in strings: either may hold most of them).
+                case "strings", "strings_short" -> map.setMaxEntries(caches.cmds() + caches.args() + caches.files());
                 case "files" -> map.setMaxEntries(caches.files());
                 case "task_file" -> map.setMaxEntries(caches.task_file());
                 case "flows" -> map.setMaxEntries(caches.flows());

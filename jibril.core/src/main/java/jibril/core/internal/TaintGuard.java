@@ -65,7 +65,7 @@ final class TaintGuard implements StatusSource, AutoCloseable {
      * pinned map stays frozen for as long as it lives, across restarts, until {@code bin/jibril cleanup}.
      */
     static final Set<String> KERNEL_ONLY = Set.of("exec_seq", "files_seq", "net_seq", "counters", "file_cache",
-            "file_pending", "net_calls", "scratch", "files_scratch", "net_scratch");
+            "file_pending", "path_epoch", "net_calls", "scratch", "files_scratch", "net_scratch");
 
     private static final Event.Metadata METADATA = new Event.Metadata("tainted", "tainted", "tainted", "1.0",
             "Another process tampered with Jibril's own eBPF state: it wrote into or deleted from Jibril's maps, or"

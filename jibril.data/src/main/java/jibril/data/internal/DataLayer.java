@@ -31,6 +31,7 @@ import jibril.bpf.BpfMap;
 import jibril.bpf.BpfObject;
 import jibril.bpf.BpfRuntime;
 import jibril.bpf.RingBuffer;
+import jibril.bpf.StringDictionary;
 import jibril.bpf.UpdateFlag;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
@@ -167,7 +168,7 @@ public class DataLayer implements Query, StatusSource {
 
     @Activate
     void activate(Config config) {
-        store = new TaskStore(tasksObject.map("tasks"), tasksObject.map("strings"), config.cmds(), config.rec_tasks(),
+        store = new TaskStore(tasksObject.map("tasks"), StringDictionary.of(tasksObject), config.cmds(), config.rec_tasks(),
                 Places.host());
         cursors = tasksObject.map("cursors");
         execSeq = tasksObject.map("exec_seq");
@@ -180,7 +181,7 @@ public class DataLayer implements Query, StatusSource {
         }
         netSweepMillis = Math.max(1, config.network_flows()) * 1000L;
         fileSweepMillis = Math.max(1, config.file_access()) * 1000L;
-        reclaimer = new Reclaimer(tasksObject.map("tasks"), tasksObject.map("strings"),
+        reclaimer = new Reclaimer(tasksObject.map("tasks"), StringDictionary.of(tasksObject),
                 filesObject == null ? null : filesObject.map("task_file"),
                 filesObject == null ? null : filesObject.map("files"),
                 netObject == null ? null : netObject.map("task_flow"), netObject == null ? null : netObject.map("flows"),

@@ -15,6 +15,7 @@ import java.util.function.LongPredicate;
 import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
 import jibril.bpf.MapCounter;
+import jibril.bpf.StringDictionary;
 import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.FlowLayout;
 import jibril.bpf.layout.TaskFileLayout;
@@ -53,7 +54,7 @@ final class Reclaimer {
     final AtomicLong roundsBelowMark = new AtomicLong();
 
     private final BpfMap tasks;
-    private final BpfMap strings;
+    private final StringDictionary strings;
     private final BpfMap taskFile;
     private final BpfMap files;
     private final BpfMap taskFlow;
@@ -66,7 +67,7 @@ final class Reclaimer {
      * Any of the pair/fact maps may be null (that family of programs is not loaded); {@code counter} is asked on
      * the first round (it loads a small iterator program) and may throw {@link BpfException} or return null.
      */
-    Reclaimer(BpfMap tasks, BpfMap strings, BpfMap taskFile, BpfMap files, BpfMap taskFlow, BpfMap flows,
+    Reclaimer(BpfMap tasks, StringDictionary strings, BpfMap taskFile, BpfMap files, BpfMap taskFlow, BpfMap flows,
             java.util.function.Supplier<MapCounter> counter) {
         this.counter = counter;
         this.tasks = tasks;
@@ -101,7 +102,8 @@ final class Reclaimer {
         }
         // Strings are snapshotted before anything that refers to them, so a string interned for an entry written
         // during this round is seen referenced by that entry (the kernel interns first, then stores the entry).
-        List<Long> stringKeys = strings == null ? List.of() : keys(strings);
+        List<Long> shortKeys = strings == null ? List.of() : keys(strings.shortMap());
+        List<Long> longKeys = strings == null ? List.of() : keys(strings.longMap());
         Set<Long> live = new HashSet<>();
         Map<Long, Boolean> exited = new LinkedHashMap<>();
         tasks.dump((k, v) -> {
@@ -157,27 +159,38 @@ final class Reclaimer {
                 return f.lastNs();
             }));
         }
-        if (strings != null && stringKeys.size() > (long) strings.maxEntries() * HIGH_QUARTERS / 4) {
-            int target = strings.maxEntries() * LOW_QUARTERS / 4;
-            int size = stringKeys.size();
-            byte[] key = new byte[8];
-            for (long k : stringKeys) {
-                if (size <= target) {
-                    break;
-                }
-                if (k != 0 && !live.contains(k)) {
-                    ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, k);
-                    if (strings.delete(key)) {
-                        stringsReclaimed.incrementAndGet();
-                        size--;
-                    }
+        if (strings != null) {
+            shrinkStrings(strings.shortMap(), shortKeys, live);
+            shrinkStrings(strings.longMap(), longKeys, live);
+        }
+    }
+
+    /** Deletes strings nothing refers to from a map above its high mark, down to its low mark. */
+    private void shrinkStrings(BpfMap map, List<Long> keys, Set<Long> live) {
+        if (keys.size() <= (long) map.maxEntries() * HIGH_QUARTERS / 4) {
+            return;
+        }
+        int target = map.maxEntries() * LOW_QUARTERS / 4;
+        int size = keys.size();
+        byte[] key = new byte[8];
+        for (long k : keys) {
+            if (size <= target) {
+                break;
+            }
+            if (k != 0 && !live.contains(k)) {
+                ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, k);
+                if (map.delete(key)) {
+                    stringsReclaimed.incrementAndGet();
+                    size--;
                 }
             }
         }
     }
 
     private boolean anyAboveMark(Map<Integer, Long> counts) {
-        for (BpfMap m : new BpfMap[] { strings, taskFile, files, taskFlow, flows }) {
+        BpfMap shorts = strings == null ? null : strings.shortMap();
+        BpfMap longs = strings == null ? null : strings.longMap();
+        for (BpfMap m : new BpfMap[] { shorts, longs, taskFile, files, taskFlow, flows }) {
             if (m != null && counts.getOrDefault(m.id(), 0L) > (long) m.maxEntries() * HIGH_QUARTERS / 4) {
                 return true;
             }

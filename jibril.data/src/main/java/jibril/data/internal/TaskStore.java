@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfRuntime;
+import jibril.bpf.StringDictionary;
 import jibril.bpf.layout.StringLayout;
 import jibril.bpf.layout.TaskLayout;
 import jibril.bpf.layout.TaskLayout.Task;
@@ -26,7 +27,7 @@ final class TaskStore {
     static final int MAX_ANCESTRY = 32;
 
     private final BpfMap tasks;
-    private final BpfMap strings;
+    private final StringDictionary strings;
     private final byte[] key = new byte[8];
     private final byte[] taskValue;
     private final byte[] stringValue;
@@ -35,12 +36,12 @@ final class TaskStore {
 
     private final Places places;
 
-    TaskStore(BpfMap tasks, BpfMap strings, int stringCacheSize, int reclaimedCacheSize, Places places) {
+    TaskStore(BpfMap tasks, StringDictionary strings, int stringCacheSize, int reclaimedCacheSize, Places places) {
         this.places = places;
         this.tasks = tasks;
         this.strings = strings;
         this.taskValue = new byte[tasks.valueSize()];
-        this.stringValue = new byte[strings.valueSize()];
+        this.stringValue = new byte[StringLayout.SIZE];
         this.stringCache = lru(stringCacheSize);
         this.reclaimed = lru(reclaimedCacheSize);
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 
 import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
+import jibril.bpf.StringDictionary;
 import jibril.bpf.UpdateFlag;
 import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.Keys;
@@ -58,11 +59,11 @@ final class ProcSeeder {
 
     private final Path proc;
     private final BpfMap tasks;
-    private final BpfMap strings;
+    private final StringDictionary strings;
     private final BpfMap files;
     private final BpfMap taskFile;
 
-    ProcSeeder(Path proc, BpfMap tasks, BpfMap strings) {
+    ProcSeeder(Path proc, BpfMap tasks, StringDictionary strings) {
         this(proc, tasks, strings, null, null);
     }
 
@@ -70,7 +71,7 @@ final class ProcSeeder {
      * @param files    the files map, or null to seed processes only
      * @param taskFile the task_file map, or null to seed processes only
      */
-    ProcSeeder(Path proc, BpfMap tasks, BpfMap strings, BpfMap files, BpfMap taskFile) {
+    ProcSeeder(Path proc, BpfMap tasks, StringDictionary strings, BpfMap files, BpfMap taskFile) {
         this.proc = proc;
         this.tasks = tasks;
         this.strings = strings;
@@ -224,13 +225,7 @@ final class ProcSeeder {
         int len = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getInt(StringLayout.OFF_LEN);
         long k = Keys.fnv1a(data, len);
         byte[] key = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(k).array();
-        try {
-            strings.update(key, value, UpdateFlag.NOEXIST);
-        } catch (BpfException e) {
-            if (e.errno() != 17) {
-                throw e;
-            }
-        }
+        strings.putIfAbsent(key, value);
         return k;
     }
 

@@ -15,6 +15,7 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
 import jibril.bpf.BpfObject;
+import jibril.bpf.StringDictionary;
 import jibril.core.api.BpfServices;
 import jibril.core.api.StatusSource;
 
@@ -59,7 +60,7 @@ public class ProcfsSeeding implements StatusSource {
         result = null;
         Thread t = new Thread(() -> {
             BpfObject f = files;
-            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), tasks.map("strings"),
+            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), StringDictionary.of(tasks),
                     f == null ? null : f.map("files"), f == null ? null : f.map("task_file")).seed();
             result = r;
             Logger logger = this.logger; // bound with the component; seeding may start while it is being bound

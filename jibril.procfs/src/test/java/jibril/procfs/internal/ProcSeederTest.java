@@ -20,6 +20,7 @@ import jibril.bpf.BpfException;
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfRuntime;
 import jibril.bpf.MapType;
+import jibril.bpf.StringDictionary;
 import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.StringLayout;
@@ -31,7 +32,7 @@ class ProcSeederTest {
 
     private BpfRuntime runtime;
     private BpfMap tasks;
-    private BpfMap strings;
+    private StringDictionary strings;
 
     @BeforeEach
     void maps() {
@@ -44,7 +45,8 @@ class ProcSeederTest {
         Assumptions.assumeTrue(unsupported == null, "this kernel cannot run eBPF here: " + unsupported);
         runtime = new BpfRuntime((level, message) -> { });
         tasks = runtime.createMap(MapType.HASH, "t_tasks", 8, TaskLayout.SIZE, 65_536);
-        strings = runtime.createMap(MapType.HASH, "t_strings", 8, StringLayout.SIZE, 65_536);
+        strings = new StringDictionary(runtime.createMap(MapType.HASH, "t_strings_short", 8, StringLayout.SHORT_SIZE, 65_536),
+                runtime.createMap(MapType.HASH, "t_strings", 8, StringLayout.SIZE, 65_536));
     }
 
     @AfterEach
@@ -171,8 +173,8 @@ class ProcSeederTest {
     }
 
     private String string(long key) {
-        byte[] v = strings.lookup(keyBytes(key));
-        return v == null ? null : StringLayout.decode(ByteBuffer.wrap(v).order(ByteOrder.nativeOrder())).text();
+        StringLayout.Text t = strings.text(key);
+        return t == null ? null : t.text();
     }
 
     private static byte[] keyBytes(long key) {
