@@ -32,8 +32,13 @@ final class Places {
     private final Path cgroupRoot;
     private volatile Map<Long, String> users = Map.of();
     private volatile Map<Long, String> groups = Map.of();
-    private volatile long passwdStamp = -1;
-    private volatile long groupStamp = -1;
+    /** What passwd and group looked like when last read: null before the first read. */
+    private volatile Stamp passwdStamp;
+    private volatile Stamp groupStamp;
+
+    /** A file's modification time, size and inode: a rewrite changes one of them (mtime alone may not tick). */
+    private record Stamp(java.nio.file.attribute.FileTime modified, long size, Object inode) {
+    }
     private volatile long checkedAtMs;
     private final Map<Long, String> cgroups = new ConcurrentHashMap<>();
     private volatile long lastWalkMs;
@@ -71,17 +76,17 @@ final class Places {
     /** Re-reads passwd and group when they changed; looks at most once a refresh period (on the event path). */
     private void refresh() {
         long now = System.currentTimeMillis();
-        if (now - checkedAtMs < refreshMillis && passwdStamp != -1) {
+        if (now - checkedAtMs < refreshMillis && passwdStamp != null) {
             return;
         }
         checkedAtMs = now;
-        long p = stamp(passwd);
-        if (p != passwdStamp) {
+        Stamp p = stamp(passwd);
+        if (!p.equals(passwdStamp)) {
             users = names(passwd);
             passwdStamp = p;
         }
-        long g = stamp(group);
-        if (g != groupStamp) {
+        Stamp g = stamp(group);
+        if (!g.equals(groupStamp)) {
             groups = names(group);
             groupStamp = g;
         }
@@ -152,11 +157,13 @@ final class Places {
         return m;
     }
 
-    private static long stamp(Path file) {
+    private static Stamp stamp(Path file) {
         try {
-            return Files.getLastModifiedTime(file).toMillis() ^ Files.size(file);
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return new Stamp(a.lastModifiedTime(), a.size(), a.fileKey());
         } catch (IOException e) {
-            return 0;
+            return new Stamp(null, -1, null);
         }
     }
 
