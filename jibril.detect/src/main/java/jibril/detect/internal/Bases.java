@@ -18,11 +18,55 @@ final class Bases {
 
     static final Set<String> FIELDS = Set.of("base", "dir", "regex");
 
-    private record Entry(String base, String dir, Pattern regex) {
+    /** {@code prefix}: what every path the regex matches starts with (see {@link #anchoredPrefix}), or null. */
+    private record Entry(String base, String dir, Pattern regex, String prefix) {
         boolean matches(String path, String dir, String base) {
             return (this.base == null || this.base.equals(base)) && (this.dir == null || this.dir.equals(dir))
-                    && (regex == null || regex.matcher(path).find());
+                    && (prefix == null || path.startsWith(prefix)) && (regex == null || regex.matcher(path).find());
         }
+    }
+
+    /**
+     * The literal text a regex demands at the start of the input, when it is anchored ({@code ^/proc/} of
+     * {@code ^/proc/[0-9]+/maps$}): the regex cannot match a path without it, so a plain {@code startsWith} spares
+     * the regex for nearly every path. Null when that is not certain: no leading {@code ^}, a {@code |} outside
+     * brackets or groups (an alternative need not be anchored), or nothing literal. The run stops at the first
+     * metacharacter or escape, and gives back its last character when a quantifier follows it ({@code ^/ab?}).
+     */
+    static String anchoredPrefix(String regex) {
+        if (!regex.startsWith("^") || regex.contains("[]") || regex.contains("[^]")) {
+            return null; // (the odd class forms would fool the scan for a top-level '|')
+        }
+        int depth = 0;
+        boolean inClass = false;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (inClass) {
+                inClass = c != ']';
+            } else if (c == '[') {
+                inClass = true;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == '|' && depth == 0) {
+                return null;
+            }
+        }
+        StringBuilder run = new StringBuilder();
+        for (int i = 1; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if ("\\.[]{}()*+?^$|".indexOf(c) >= 0) {
+                if ((c == '?' || c == '*' || c == '{') && run.length() > 0) {
+                    run.setLength(run.length() - 1); // the character before is optional or repeated
+                }
+                break;
+            }
+            run.append(c);
+        }
+        return run.isEmpty() ? null : run.toString();
     }
 
     private final Set<String> bases = new HashSet<>();
@@ -52,7 +96,7 @@ final class Bases {
                 } else if (regex == null && base == null) {
                     b.dirs.add(dir);
                 } else {
-                    b.others.add(new Entry(base, dir, p));
+                    b.others.add(new Entry(base, dir, p, regex == null ? null : anchoredPrefix(regex)));
                 }
             } catch (RecipeException ex) {
                 throw new RecipeException(at + ex.field(), ex.getMessage());

@@ -36,25 +36,33 @@ public class FileAccessType implements RecipeType {
         if (bases.isEmpty()) {
             throw new RecipeException("bases", "missing: which files (base, dir or regex entries)");
         }
+        int wanted = FileActions.mask(actions);
         return new Matcher() {
             @Override
             public Match file(FileRecord f, List<String> newActions) {
+                int fresh = mask(newActions);
                 boolean fits = switch (how) {
-                    case "all" -> f.actions().containsAll(actions) && any(newActions, actions);
-                    case "none" -> !any(f.actions(), actions);
-                    default -> any(newActions, actions);
+                    case "all" -> (mask(f.actions()) & wanted) == wanted && (fresh & wanted) != 0;
+                    case "none" -> (mask(f.actions()) & wanted) == 0;
+                    default -> (fresh & wanted) != 0;
                 };
                 return fits && bases.matches(f.path()) ? Match.YES : null;
             }
         };
     }
 
-    private static boolean any(List<String> seen, Set<String> wanted) {
-        for (int i = 0; i < seen.size(); i++) {
-            if (wanted.contains(seen.get(i))) {
-                return true;
-            }
+    /** The last list of actions turned into a mask: the engine asks every file recipe about the same list. */
+    private record Masked(List<String> names, int mask) {
+    }
+
+    private volatile Masked lastMasked = new Masked(List.of(), 0);
+
+    private int mask(List<String> names) {
+        Masked m = lastMasked;
+        if (m.names() != names) {
+            m = new Masked(names, FileActions.mask(names));
+            lastMasked = m;
         }
-        return false;
+        return m.mask();
     }
 }

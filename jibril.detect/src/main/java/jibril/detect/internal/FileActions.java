@@ -14,6 +14,23 @@ final class FileActions {
     static final List<String> ALL = List.of("fasync", "flock", "fsync", "llseek", "mmap", "open", "read", "write",
             "rename", "truncate", "unlink", "create", "close", "link", "execve");
 
+    /**
+     * The actions as a bit mask, bit i for {@code ALL.get(i)}; names outside ALL add nothing.
+     *
+     * @param names action names
+     * @return the mask
+     */
+    static int mask(java.util.Collection<String> names) {
+        int m = 0;
+        for (String n : names) {
+            int i = ALL.indexOf(n);
+            if (i >= 0) {
+                m |= 1 << i;
+            }
+        }
+        return m;
+    }
+
     private static final List<String> ACCESS = List.of("open", "read", "write", "mmap", "llseek", "rename", "truncate",
             "unlink", "create", "link", "execve");
 
