@@ -116,7 +116,8 @@ final class Metrics {
                     .add(ms.doubleValue() / 1000);
         }
         take(s, "map_entries_age_ms");
-        x.gauge("jibril_map_count_seconds", "Seconds the last count of the BPF map entries took (a batched walk).")
+        x.gauge("jibril_map_count_seconds",
+                "Seconds the last count of the BPF map entries took (one iterator pass; a batched walk before Linux 6.6).")
                 .add(seconds(take(s, "map_entries_count_ms")));
         Map<String, Object> maps = map(s, "maps");
         if (maps != null) {
