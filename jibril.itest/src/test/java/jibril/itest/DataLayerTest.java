@@ -15,6 +15,7 @@ import javax.inject.Inject;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.util.Filter;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -36,7 +37,12 @@ public class DataLayerTest {
     @Inject
     private BundleContext context;
 
+    /**
+     * The data layer registers Query once the kernel has verified and attached its programs: on a busy 2-core host
+     * that takes longer than Pax Exam's default 10 s.
+     */
     @Inject
+    @Filter(timeout = 60_000)
     private Query query;
 
     @Configuration
