@@ -357,4 +357,19 @@ static __always_inline void adopt(struct scratch *sc, struct task_struct *p, int
 		count(CNT_TASKS_FULL);
 }
 
+/*
+ * adopt() of the current process, as a global function: the verifier checks it once per program rather than once
+ * per call site (inlined into every send and receive path, it took jibril_sendto_exit past the 1M-instruction
+ * limit on 6.18). Its frame is not to be stacked on a bpf_loop callback's: callers inside a loop adopt before it
+ * (combined stack of at most 512 bytes).
+ */
+__noinline int adopt_current(void)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (sc)
+		adopt(sc, bpf_get_current_task_btf(), 1);
+	return 0;
+}
+
 #endif

@@ -207,17 +207,6 @@ static __always_inline __u64 intern_path(struct string *s)
 	return h;
 }
 
-/* adopt() of the current process, as a global function: the verifier checks it once per program rather than once
- * per call site. */
-__noinline int files_adopt(void)
-{
-	__u32 zero = 0;
-	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (sc)
-		adopt(sc, bpf_get_current_task_btf(), 1);
-	return 0;
-}
-
 static __always_inline __u64 epoch_now(void)
 {
 	__u32 zero = 0;
@@ -291,7 +280,7 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 	count(CNT_FILE_ACTIONS);
 	struct task_file *tf = bpf_map_lookup_elem(&task_file, &k);
 	if (!tf) {
-		files_adopt();
+		adopt_current();
 		struct task_file *n = &c->fs->tf;
 		__builtin_memset(n, 0, sizeof(*n));
 		n->actions = bit;

@@ -366,19 +366,6 @@ static __always_inline __u64 ender(struct flow *f, __u64 bit)
 	return (f->flags & (FLOW_END_LOCAL | FLOW_END_REMOTE)) ? 0 : bit;
 }
 
-/* adopt() of the current process, as a global function: the verifier checks it once, not once per path into
- * task_did() (inlined into every send, receive and message-vector step, it took jibril_sendto_exit past the
- * 1M-instruction limit on 6.18). Its frame is not to be stacked on a bpf_loop callback's: the message-vector
- * calls adopt before their loop (combined stack: at most 512 bytes). */
-__noinline int net_adopt(void)
-{
-	__u32 zero = 0;
-	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (sc)
-		adopt(sc, bpf_get_current_task_btf(), 1);
-	return 0;
-}
-
 /*
  * Records that the current process did `action` on flow t (a normalised tuple), creating the flow
  * (with `init`, an initiator bit or 0) and the task_flow pair as needed. Repeats only update last_ns.
@@ -402,7 +389,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 	struct task_flow *tf = bpf_map_lookup_elem(&task_flow, &tk);
 	if (!tf) {
 		if (adopt_now)
-			net_adopt();
+			adopt_current();
 		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = next_gen() };
 		long err = bpf_map_update_elem(&task_flow, &tk, &v, BPF_NOEXIST);
 		if (err == 0) {
@@ -637,7 +624,7 @@ static long mmsg_step(__u64 i, void *arg)
 	struct mmsg_walk *w = arg;
 	void *name = NULL;
 	if (bpf_probe_read_user(&name, sizeof(name), &w->vec[i].msg_hdr.msg_name) == 0 && name)
-		unconnected_io(w->sk, name, w->action, 0); /* mmsg_io() adopted the process */
+		unconnected_io(w->sk, name, w->action, 0); /* mmsg_io() adopted the process (adopt_current) */
 	else
 		count(CNT_NET_NO_PEER);
 	return 0;
@@ -651,7 +638,7 @@ static __always_inline void mmsg_io(struct sock *sk, __u64 vec, __u64 n, __u32 a
 	}
 	struct mmsg_walk w = { .vec = (struct mmsghdr *)vec, .sk = sk, .action = action };
 	if (n)
-		net_adopt();
+		adopt_current();
 	bpf_loop(n, mmsg_step, &w, 0);
 }
 
