@@ -350,7 +350,7 @@ public final class BpfRuntime implements AutoCloseable {
 	 * @param ringbufMap a loaded map of type {@link MapType#RINGBUF}
 	 * @param handler receives the records
 	 * @return the consumer; close it before the map's object
-	 * @throws BpfException when libbpf cannot map the ring
+	 * @throws BpfException when the ring cannot be mapped into this process
 	 */
 	public RingBuffer ringBuffer(BpfMap ringbufMap, RecordHandler handler) {
 		Objects.requireNonNull(handler, "handler");
@@ -359,7 +359,7 @@ public final class BpfRuntime implements AutoCloseable {
 					+ " map, not a RINGBUF");
 		}
 		ensureOpen();
-		RingBuffer rb = new RingBuffer(this, bpf, ringbufMap, handler);
+		RingBuffer rb = new RingBuffer(this, ringbufMap, handler);
 		register(rb);
 		return rb;
 	}

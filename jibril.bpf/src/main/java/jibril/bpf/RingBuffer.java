@@ -1,52 +1,117 @@
 package jibril.bpf;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
 import jibril.bpf.internal.Errno;
-import jibril.bpf.internal.LibBpf;
+import jibril.bpf.internal.LibC;
 import jibril.bpf.internal.Libs;
 
 /**
- * A consumer of a BPF ring buffer map (libbpf's {@code struct ring_buffer}), made by
- * {@link BpfRuntime#ringBuffer}. Records reach the {@link RecordHandler} on the thread that calls {@link #poll} or
- * {@link #consume}; a JNA callback costs about a microsecond per record, so one consumer handles up to roughly a
- * million records per second.
+ * A consumer of a BPF ring buffer map, made by {@link BpfRuntime#ringBuffer}. The ring's pages are mapped into
+ * this process and read from Java, the way libbpf's consumer does in C: the producer position and each record's
+ * header are read with acquire semantics, the consumer position is written with release semantics, and only the
+ * wait for new records is a system call (epoll). A JNA callback per record (libbpf's {@code ring_buffer__poll})
+ * cost about a microsecond each; here a record costs what its handler does. Records reach the
+ * {@link RecordHandler} on the thread that calls {@link #poll} or {@link #consume}.
  *
  * <p>
  * {@link #poll}, {@link #consume} and {@link #close} synchronize on this object: closing from another thread
- * waits for a running poll (at most its timeout). A handler may call {@link #close()}; the ring is then freed
+ * waits for a running poll (at most its timeout). A handler may call {@link #close()}; the ring is then unmapped
  * when the poll returns.
  */
 public final class RingBuffer implements AutoCloseable {
 
+	private static final int PROT_READ = 1;
+	private static final int PROT_WRITE = 2;
+	private static final int MAP_SHARED = 1;
+	private static final int SC_PAGESIZE = 30;
+	private static final int EPOLL_CLOEXEC = 0x80000;
+	private static final int EPOLL_CTL_ADD = 1;
+	private static final int EPOLLIN = 1;
+	private static final int EINTR = 4;
+	/** struct bpf_ringbuf_hdr: __u32 len (with the two flag bits), __u32 pg_off. */
+	private static final int HDR_SIZE = 8;
+	private static final int BUSY_BIT = 1 << 31;
+	private static final int DISCARD_BIT = 1 << 30;
+
+	private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
+			ByteOrder.nativeOrder());
+	private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class,
+			ByteOrder.nativeOrder());
+
 	private final BpfRuntime runtime;
-	private final LibBpf bpf;
+	private final LibC c;
 	private final String mapName;
 	private final RecordHandler handler;
-	/** Strong reference: libbpf only holds the native trampoline, which dies with this object. */
-	private final LibBpf.SampleFn sample;
-	private Pointer rb;
+	private final long pageSize;
+	private final long dataSize;
+	private final long mask;
+	private Pointer consumerPage;
+	private Pointer producerPages;
+	private ByteBuffer consumerPos;
+	private ByteBuffer producerPos;
+	private ByteBuffer data;
+	private final Memory events = new Memory(16);
+	private int epollFd = -1;
 	private boolean inCall;
 	private boolean closeRequested;
 	private volatile long handlerErrors;
 	private volatile Throwable lastHandlerError;
 
-	RingBuffer(BpfRuntime runtime, LibBpf bpf, BpfMap map, RecordHandler handler) {
+	RingBuffer(BpfRuntime runtime, BpfMap map, RecordHandler handler) {
 		this.runtime = runtime;
-		this.bpf = bpf;
+		this.c = Libs.c();
 		this.mapName = map.name();
 		this.handler = handler;
-		this.sample = new Sample();
 		int fd = map.fd();
 		if (fd < 0) {
 			throw new IllegalStateException("ring buffer map '" + mapName + "' is not loaded");
 		}
-		this.rb = bpf.ring_buffer__new(fd, sample, null, null);
-		if (rb == null) {
-			throw Errno.error("cannot open ring buffer '" + mapName + "'", Libs.lastError());
+		this.pageSize = c.sysconf(SC_PAGESIZE);
+		this.dataSize = Integer.toUnsignedLong(map.maxEntries());
+		if (Long.bitCount(dataSize) != 1 || dataSize > (1L << 30)) {
+			throw new IllegalStateException("ring buffer '" + mapName + "' has " + dataSize
+					+ " bytes: a power of two up to 1 GiB is expected");
 		}
+		this.mask = dataSize - 1;
+		try {
+			// The consumer page is ours to write; the producer page and the data (mapped twice in a row, so that
+			// a record that wraps around the end is contiguous) are the kernel's.
+			consumerPage = mmap(pageSize, PROT_READ | PROT_WRITE, fd, 0);
+			producerPages = mmap(pageSize + 2 * dataSize, PROT_READ, fd, pageSize);
+			consumerPos = consumerPage.getByteBuffer(0, 8);
+			producerPos = producerPages.getByteBuffer(0, 8).asReadOnlyBuffer();
+			data = producerPages.getByteBuffer(pageSize, 2 * dataSize).asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+			epollFd = c.epoll_create1(EPOLL_CLOEXEC);
+			if (epollFd < 0) {
+				throw Errno.error("cannot create an epoll instance for ring buffer '" + mapName + "'",
+						Libs.lastError());
+			}
+			Memory ev = new Memory(16);
+			ev.clear();
+			ev.setInt(0, EPOLLIN);
+			if (c.epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, ev) < 0) {
+				throw Errno.error("cannot watch ring buffer '" + mapName + "'", Libs.lastError());
+			}
+		} catch (RuntimeException e) {
+			free();
+			throw e;
+		}
+	}
+
+	private Pointer mmap(long length, int prot, int fd, long offset) {
+		Pointer p = c.mmap(null, length, prot, MAP_SHARED, fd, offset);
+		if (p == null || Pointer.nativeValue(p) == -1L) {
+			throw Errno.error("cannot map ring buffer '" + mapName + "' (" + length + " bytes at " + offset + ")",
+					Libs.lastError());
+		}
+		return p;
 	}
 
 	/**
@@ -58,7 +123,20 @@ public final class RingBuffer implements AutoCloseable {
 	 * @throws IllegalStateException when closed
 	 */
 	public synchronized int poll(int timeoutMillis) {
-		return call(true, timeoutMillis);
+		int n = call();
+		if (n > 0 || timeoutMillis == 0 || closeRequested) {
+			return n;
+		}
+		// Level-triggered: the kernel reports the ring readable while any record is unconsumed.
+		int rc = c.epoll_wait(epollFd, events, 1, timeoutMillis);
+		if (rc < 0) {
+			int errno = Libs.lastError();
+			if (errno == EINTR) {
+				return 0;
+			}
+			throw Errno.error("cannot wait on ring buffer '" + mapName + "'", errno);
+		}
+		return rc == 0 ? 0 : call();
 	}
 
 	/**
@@ -69,7 +147,7 @@ public final class RingBuffer implements AutoCloseable {
 	 * @throws IllegalStateException when closed
 	 */
 	public synchronized int consume() {
-		return call(false, 0);
+		return call();
 	}
 
 	/**
@@ -90,17 +168,18 @@ public final class RingBuffer implements AutoCloseable {
 		return lastHandlerError;
 	}
 
-	/** Frees the consumer (ring_buffer__free); the map itself belongs to its object. Idempotent. */
+	/** Unmaps the ring; the map itself belongs to its object. Idempotent. */
 	@Override
 	public synchronized void close() {
-		if (rb == null) {
+		if (data == null && epollFd < 0) {
 			return;
 		}
 		if (inCall) {
-			closeRequested = true; // called by the handler: free once libbpf has returned
+			closeRequested = true; // called by the handler: unmap once the loop has let go of the ring
 			return;
 		}
 		free();
+		runtime.forget(this);
 	}
 
 	@Override
@@ -108,50 +187,77 @@ public final class RingBuffer implements AutoCloseable {
 		return "RingBuffer[" + mapName + "]";
 	}
 
-	private int call(boolean poll, int timeoutMillis) {
-		if (rb == null || closeRequested) {
+	private int call() {
+		if (data == null || closeRequested) {
 			throw new IllegalStateException("ring buffer '" + mapName + "' is closed");
 		}
 		if (inCall) {
 			throw new IllegalStateException("ring buffer '" + mapName + "' is polled from its own handler");
 		}
-		int rc;
 		inCall = true;
 		try {
-			rc = poll ? bpf.ring_buffer__poll(rb, timeoutMillis) : bpf.ring_buffer__consume(rb);
+			return drain();
 		} finally {
 			inCall = false;
 			if (closeRequested) {
 				free();
+				runtime.forget(this);
 			}
 		}
-		if (rc == -Errno.EINTR) {
-			return 0;
-		}
-		if (rc < 0) {
-			throw Errno.error("cannot read ring buffer '" + mapName + "'", -rc);
-		}
-		return rc;
 	}
 
-	/** libbpf's sample callback; runs on the thread inside poll or consume, which holds this object's lock. */
-	private final class Sample implements LibBpf.SampleFn {
-		@Override
-		public int invoke(Pointer ctx, Pointer data, long size) {
-			try {
-				handler.onRecord(data.getByteBuffer(0, size).order(ByteOrder.nativeOrder()));
-			} catch (Throwable t) {
-				// Nothing may unwind into libbpf: count it, keep it for status reports, go on with the next record.
-				handlerErrors++;
-				lastHandlerError = t;
+	/** Consumes every committed record, in order, up to the first one still being written. */
+	private int drain() {
+		long cons = (long) LONGS.getAcquire(consumerPos, 0);
+		int count = 0;
+		boolean progress = true;
+		while (progress && !closeRequested) {
+			progress = false;
+			long prod = (long) LONGS.getAcquire(producerPos, 0);
+			while (cons < prod && !closeRequested) {
+				int off = (int) (cons & mask);
+				int len = (int) INTS.getAcquire(data, off);
+				if ((len & BUSY_BIT) != 0) {
+					return count; // reserved, not yet committed: later records wait behind it
+				}
+				int size = len & ~(BUSY_BIT | DISCARD_BIT);
+				cons += (HDR_SIZE + size + 7) & ~7L;
+				if ((len & DISCARD_BIT) == 0) {
+					count++;
+					deliver(off + HDR_SIZE, size);
+				}
+				LONGS.setRelease(consumerPos, 0, cons);
+				progress = true;
 			}
-			return 0;
+		}
+		return count;
+	}
+
+	private void deliver(int offset, int size) {
+		try {
+			handler.onRecord(data.slice(offset, size).order(ByteOrder.nativeOrder()));
+		} catch (Throwable t) {
+			// Count it, keep it for status reports, go on with the next record.
+			handlerErrors++;
+			lastHandlerError = t;
 		}
 	}
 
 	private void free() {
-		bpf.ring_buffer__free(rb);
-		rb = null;
-		runtime.forget(this);
+		data = null;
+		consumerPos = null;
+		producerPos = null;
+		if (producerPages != null) {
+			c.munmap(producerPages, pageSize + 2 * dataSize);
+			producerPages = null;
+		}
+		if (consumerPage != null) {
+			c.munmap(consumerPage, pageSize);
+			consumerPage = null;
+		}
+		if (epollFd >= 0) {
+			c.close(epollFd);
+			epollFd = -1;
+		}
 	}
 }

@@ -18,12 +18,6 @@ public interface LibBpf extends Library {
 		int invoke(int level, Pointer format, Pointer args);
 	}
 
-	/** {@code ring_buffer_sample_fn}: one ring buffer record; a negative return stops consumption. */
-	interface SampleFn extends Callback {
-		/** Handles one record of {@code size} bytes at {@code data}. */
-		int invoke(Pointer ctx, Pointer data, long size);
-	}
-
 	Pointer libbpf_set_print(PrintFn fn);
 
 	Pointer libbpf_set_print(Pointer fn);
@@ -122,12 +116,4 @@ public interface LibBpf extends Library {
 	int bpf_obj_pin(int fd, String path);
 
 	int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLen);
-
-	Pointer ring_buffer__new(int mapFd, SampleFn sample, Pointer ctx, Pointer opts);
-
-	int ring_buffer__poll(Pointer rb, int timeoutMillis);
-
-	int ring_buffer__consume(Pointer rb);
-
-	void ring_buffer__free(Pointer rb);
 }
