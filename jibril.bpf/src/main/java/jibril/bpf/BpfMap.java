@@ -14,6 +14,7 @@ import jibril.bpf.internal.Errno;
 import jibril.bpf.internal.LibBpf;
 import jibril.bpf.internal.Libs;
 import jibril.bpf.internal.MapInfo;
+import jibril.bpf.internal.MapCalls;
 
 /**
  * A BPF map: either one of a {@link BpfObject}'s maps (usable once the object is loaded, released when it is
@@ -330,7 +331,7 @@ public final class BpfMap implements AutoCloseable {
 		int fd = liveFd();
 		ensureOpBuffers();
 		opKey.write(0, key, 0, keySize);
-		int rc = bpf.bpf_map_lookup_elem(fd, opKey, opValue);
+		int rc = MapCalls.lookup(fd, opKey, opValue);
 		if (rc == -Errno.ENOENT) {
 			return false;
 		}
@@ -360,7 +361,7 @@ public final class BpfMap implements AutoCloseable {
 		ensureOpBuffers();
 		opKey.write(0, key, 0, keySize);
 		opValue.write(0, value, 0, valueBufferSize);
-		int rc = bpf.bpf_map_update_elem(fd, opKey, opValue, flag.value());
+		int rc = MapCalls.update(fd, opKey, opValue, flag.value());
 		if (rc < 0) {
 			String why = rc == -Errno.E2BIG ? " (the map is full: " + maxEntries() + " entries)" : "";
 			throw Errno.error("cannot update map '" + name + "' with " + flag + why, -rc);
@@ -379,7 +380,7 @@ public final class BpfMap implements AutoCloseable {
 		int fd = liveFd();
 		ensureOpBuffers();
 		opKey.write(0, key, 0, keySize);
-		int rc = bpf.bpf_map_delete_elem(fd, opKey);
+		int rc = MapCalls.delete(fd, opKey);
 		if (rc == -Errno.ENOENT) {
 			return false;
 		}
@@ -403,7 +404,7 @@ public final class BpfMap implements AutoCloseable {
 			Memory next = iterNext;
 			boolean first = true;
 			while (true) {
-				int rc = bpf.bpf_map_get_next_key(fd, first ? null : cur, next);
+				int rc = MapCalls.nextKey(fd, first ? null : cur, next);
 				if (rc == -Errno.ENOENT) {
 					return;
 				}
@@ -466,7 +467,7 @@ public final class BpfMap implements AutoCloseable {
 		int fd = liveFd();
 		ensureOpBuffers();
 		opKey.setInt(0, index);
-		int rc = bpf.bpf_map_lookup_elem(fd, opKey, opValue);
+		int rc = MapCalls.lookup(fd, opKey, opValue);
 		if (rc == -Errno.ENOENT) {
 			return 0;
 		}
@@ -566,7 +567,7 @@ public final class BpfMap implements AutoCloseable {
 		long total = 0;
 		boolean first = true;
 		while (true) {
-			int rc = bpf.bpf_map_get_next_key(fd, first ? null : cur, next);
+			int rc = MapCalls.nextKey(fd, first ? null : cur, next);
 			if (rc == -Errno.ENOENT) {
 				return total;
 			}
@@ -574,7 +575,7 @@ public final class BpfMap implements AutoCloseable {
 				throw Errno.error("cannot walk the keys of map '" + name + "'", -rc);
 			}
 			first = false;
-			rc = bpf.bpf_map_lookup_elem(fd, next, iterValue);
+			rc = MapCalls.lookup(fd, next, iterValue);
 			if (rc == 0) {
 				consumer.accept(slice(next == iterKey ? keyA : keyB, 0, keySize), slice(value, 0, valueBufferSize));
 				total++;
