@@ -243,7 +243,7 @@ static __always_inline void build_path(struct scratch *sc, struct dentry *d, str
 	bpf_probe_read_kernel(sc->s.data, len, &sc->buf[off]);
 }
 
-static __always_inline void notify(__u32 kind, __u32 pid, __u64 key, __u64 seq)
+static __always_inline void notify_gen(__u32 kind, __u32 pid, __u64 key, __u64 seq, __u64 gen)
 {
 	struct notice *n = bpf_ringbuf_reserve(&notices, sizeof(*n), 0);
 	if (!n) {
@@ -254,7 +254,13 @@ static __always_inline void notify(__u32 kind, __u32 pid, __u64 key, __u64 seq)
 	n->pid = pid;
 	n->key = key;
 	n->seq = seq;
+	n->gen = gen;
 	bpf_ringbuf_submit(n, 0);
+}
+
+static __always_inline void notify(__u32 kind, __u32 pid, __u64 key, __u64 seq)
+{
+	notify_gen(kind, pid, key, seq, 0);
 }
 
 static __always_inline void fill_identity(struct task *t, struct task_struct *p)

@@ -74,7 +74,8 @@ struct {
  * files_seq: one global generation (index 0), bumped atomically when a pair is created or gains a bit; the entry's
  * gen gets the new value. A sweep reports the entries with gen > its cursor. The bump precedes the store into gen
  * by a few hundred nanoseconds, so a sweep must not set its cursor to the files_seq it read before walking, but to
- * the one it read before the PREVIOUS walk (one sweep of overlap; the facts are idempotent).
+ * the one it read before the PREVIOUS walk (one sweep of overlap; the facts are idempotent). Each notice carries
+ * the generation its change took, so that userland can tell when every generation has been seen and skip the walk.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -293,7 +294,7 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 		long err = bpf_map_update_elem(&task_file, &k, n, BPF_NOEXIST);
 		if (!err) {
 			count(CNT_FILE_PAIRS);
-			notify(NOTICE_FILE_PAIR, n->pid, k.task_key, k.file_key);
+			notify_gen(NOTICE_FILE_PAIR, n->pid, k.task_key, k.file_key, n->gen);
 			return;
 		}
 		tf = bpf_map_lookup_elem(&task_file, &k); /* another CPU created it meanwhile */
@@ -317,9 +318,10 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 	__u64 old = __sync_fetch_and_or((__u64 *)&tf->actions, mask);
 	if (old & mask)
 		return; /* another CPU set it first and notified */
-	raise_gen(&tf->gen, next_seq());
+	__u64 gen = next_seq();
+	raise_gen(&tf->gen, gen);
 	count(CNT_FILE_BITS);
-	notify(NOTICE_FILE_BITS, bpf_get_current_pid_tgid() >> 32, k.task_key, k.file_key);
+	notify_gen(NOTICE_FILE_BITS, bpf_get_current_pid_tgid() >> 32, k.task_key, k.file_key, gen);
 }
 
 /* Interns the filesystem type name of sb; 0 if it cannot. */

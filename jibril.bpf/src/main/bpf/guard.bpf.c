@@ -266,6 +266,7 @@ int jibril_guard_exit(struct trace_event_raw_sys_exit *ctx)
 	n->pid = key.tgid;
 	n->key = key.id;
 	n->seq = ((__u64)key.kind << 32) | key.cmd;
+	n->gen = 0;
 	bpf_ringbuf_submit(n, 0);
 	return 0;
 }

@@ -97,6 +97,7 @@ struct notice {
 	__u32 pid;
 	__u64 key;  /* tasks key */
 	__u64 seq;  /* exec_seq for NOTICE_EXEC */
+	__u64 gen;  /* files kinds: the files_seq generation this change took; 0 for the others */
 };
 
 /* ======================================================================================================

@@ -16,7 +16,7 @@ public final class NoticeLayout {
 	}
 
 	/** sizeof(struct notice). */
-	public static final int SIZE = 24;
+	public static final int SIZE = 32;
 
 	/** Offset of {@code __u32 kind}. */
 	public static final int OFF_KIND = 0;
@@ -26,6 +26,9 @@ public final class NoticeLayout {
 	public static final int OFF_KEY = 8;
 	/** Offset of {@code __u64 seq}. */
 	public static final int OFF_SEQ = 16;
+
+	/** Offset of {@code __u64 gen}: for the files kinds, the files_seq generation the change took; 0 otherwise. */
+	public static final int OFF_GEN = 24;
 
 	/** NOTICE_EXEC: a process executed a program. */
 	public static final int KIND_EXEC = 1;
@@ -73,8 +76,22 @@ public final class NoticeLayout {
 	 * @param key the tasks key; for network kinds as the KIND_ constant says
 	 * @param seq the exec generation for KIND_EXEC, the file key for KIND_FILE_*, 0 for the other task kinds; for
 	 *            network kinds as the KIND_ constant says
+	 * @param gen for the files kinds, the generation (files_seq) the new pair or bit took; 0 for the others
 	 */
-	public record Notice(int kind, int pid, long key, long seq) {
+	public record Notice(int kind, int pid, long key, long seq, long gen) {
+
+		/**
+		 * A notice of a kind that carries no generation.
+		 *
+		 * @param kind one of the KIND_ constants
+		 * @param pid the process's thread group id
+		 * @param key as for the canonical constructor
+		 * @param seq as for the canonical constructor
+		 */
+		public Notice(int kind, int pid, long key, long seq) {
+			this(kind, pid, key, seq, 0);
+		}
+
 
 		/**
 		 * Whether this is a notice of the files family.
@@ -108,7 +125,7 @@ public final class NoticeLayout {
 			ByteBuffer n = b.duplicate().order(ByteOrder.nativeOrder());
 			int p = n.position();
 			return new Notice(n.getInt(p + OFF_KIND), n.getInt(p + OFF_PID), n.getLong(p + OFF_KEY),
-					n.getLong(p + OFF_SEQ));
+					n.getLong(p + OFF_SEQ), n.getLong(p + OFF_GEN));
 		}
 	}
 }

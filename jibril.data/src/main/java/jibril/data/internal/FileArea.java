@@ -42,6 +42,8 @@ final class FileArea {
     private final byte[] fileValue;
     final AtomicLong reported = new AtomicLong();
     final AtomicLong foundBySweep = new AtomicLong();
+    final AtomicLong walks = new AtomicLong();
+    final AtomicLong walksSkipped = new AtomicLong();
 
     FileArea(BpfObject object, TaskStore tasks, TaskStore.Clock clock) {
         this.files = object.map("files");
@@ -74,12 +76,25 @@ final class FileArea {
      */
     void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FileRecord, List<String>> onFile) {
         if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
+            // A later notice of this pair is queued: its read reports this change too (bits only accumulate).
+            claimNoticed(n.gen());
             return;
         }
         TaskFileLayout.Key key = new TaskFileLayout.Key(n.key(), n.seq());
         TaskFile tf = lookupPair(key);
-        if (tf != null && pairs.claim(tf.gen())) {
+        if (tf == null) {
+            return; // gone (reclaimed, or the map was full): the sweep counts its generation as missed
+        }
+        // The entry holds this change and maybe later ones: the notice's generation is reported with it.
+        claimNoticed(n.gen());
+        if (pairs.claim(tf.gen())) {
             report(key, tf, onFile);
+        }
+    }
+
+    private void claimNoticed(long gen) {
+        if (gen != 0) {
+            pairs.claim(gen);
         }
     }
 
@@ -91,6 +106,15 @@ final class FileArea {
 
     void sweep(BiConsumer<FileRecord, List<String>> onFile) {
         long global = DataLayer.readU64(seq, 0);
+        if (pairs.caughtUp()) {
+            // Every generation up to the previous sweep's sequence came by notice: nothing for a walk to find
+            // that the notices on their way will not bring. The walk costs a read of every pair (a million here).
+            walksSkipped.incrementAndGet();
+            pairs.sweepDone(global);
+            saveCursor();
+            return;
+        }
+        walks.incrementAndGet();
         record Pending(TaskFileLayout.Key key, TaskFile tf) {
         }
         List<Pending> unseen = new ArrayList<>();
@@ -206,6 +230,8 @@ final class FileArea {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("file_pairs_reported", reported.get());
         s.put("file_pairs_found_by_sweep", foundBySweep.get());
+        s.put("file_sweep_walks", walks.get());
+        s.put("file_sweep_walks_skipped", walksSkipped.get());
         s.put("file_pairs_missed", pairs.missed());
         s.put("file_notices_covered", coalescer.covered());
         s.put("file_cursor", pairs.cursor());

@@ -42,6 +42,15 @@ final class Generations {
         previousGlobal = Math.max(previousGlobal, globalBeforeWalk);
     }
 
+    /**
+     * Whether every generation up to the sequence read before the previous sweep is reported: then a walk would
+     * move nothing (the cursor is there already) and find, at most, facts whose notices are on their way; a sweep
+     * may skip it. Kept true by notices that carry their generation, as long as none is lost.
+     */
+    synchronized boolean caughtUp() {
+        return cursor >= previousGlobal;
+    }
+
     synchronized long cursor() {
         return cursor;
     }
@@ -145,7 +154,11 @@ final class Generations {
     private void rebase() {
         long behind = cursor - base;
         if (behind > 0 && (behind >= REBASE || behind >= above.length())) {
-            above = behind >= above.length() ? new BitSet() : above.get((int) behind, above.length());
+            if (behind >= above.length()) {
+                above.clear(); // nothing above the cursor: keep the words (a claim per notice moves it here)
+            } else {
+                above = above.get((int) behind, above.length());
+            }
             base = cursor;
         }
     }

@@ -50,6 +50,26 @@ class GenerationsTest {
     }
 
     @Test
+    void aSweepMayBeSkippedOnlyWhileEveryGenerationUpToThePreviousSweepIsReported() {
+        Generations g = new Generations(0);
+        assertTrue(g.caughtUp(), "nothing happened yet");
+        g.sweepDone(3); // 1..3 happened before this sweep; their notices are on their way
+        assertFalse(g.caughtUp(), "1..3 are not reported yet");
+        g.claim(1);
+        g.claim(3);
+        assertFalse(g.caughtUp(), "2 is missing: a walk must look for it");
+        g.claim(2);
+        assertTrue(g.caughtUp(), "1..3 came by notice");
+        g.sweepDone(5); // skipped: 4 and 5 are on their way
+        assertEquals(3, g.cursor());
+        g.claim(5); // 4's notice was lost
+        assertFalse(g.caughtUp(), "4 was never claimed: the next sweep walks");
+        g.sweepDone(5); // the walk found nothing for 4 (gone): counted, and the cursor moves on
+        assertEquals(1, g.missed());
+        assertTrue(g.caughtUp());
+    }
+
+    @Test
     void settlingAtAStopSkipsWhatWasReportedAndStopsBeforeWhatWasNot() {
         Generations g = new Generations(10);
         assertTrue(g.claim(12));
