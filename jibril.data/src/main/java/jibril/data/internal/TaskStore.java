@@ -31,7 +31,7 @@ final class TaskStore {
     private final byte[] key = new byte[8];
     private final byte[] taskValue;
     private final byte[] stringValue;
-    private final Map<Long, String> stringCache;
+    private final StringCache stringCache;
     private final Map<Long, ProcessRecord> reclaimed;
 
     private final Places places;
@@ -42,7 +42,7 @@ final class TaskStore {
         this.strings = strings;
         this.taskValue = new byte[tasks.valueSize()];
         this.stringValue = new byte[StringLayout.SIZE];
-        this.stringCache = lru(stringCacheSize);
+        this.stringCache = new StringCache(stringCacheSize);
         this.reclaimed = lru(reclaimedCacheSize);
     }
 
@@ -123,15 +123,16 @@ final class TaskStore {
         }
     }
 
-    /** The dictionary string under this key; empty when unknown. */
-    synchronized String string(long stringKey) {
+    /** The dictionary string under this key; empty when unknown. Hits take no lock. */
+    String string(long stringKey) {
         if (stringKey == 0) {
             return "";
         }
         String cached = stringCache.get(stringKey);
-        if (cached != null) {
-            return cached;
-        }
+        return cached != null ? cached : load(stringKey);
+    }
+
+    private synchronized String load(long stringKey) {
         ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, stringKey);
         if (!strings.lookupInto(key, stringValue)) {
             return "";
