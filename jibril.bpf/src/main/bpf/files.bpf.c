@@ -196,14 +196,37 @@ static __always_inline int get_ctx(struct fctx *c)
 	return c->sc && c->fs;
 }
 
+/* Sends a new short path's bytes along with a notice (NOTICE_FILE_PATH): most new paths are one-off names that
+ * userland would otherwise look up once each, a system call per distinct file. */
+static __always_inline void notify_path(__u64 key, struct string *s)
+{
+	if (s->len > STR_SHORT)
+		return;
+	struct path_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
+	if (!p) {
+		count(CNT_PATH_NOTICE_LOST);
+		return;
+	}
+	p->n.kind = NOTICE_FILE_PATH;
+	p->n.pid = 0;
+	p->n.key = key;
+	p->n.seq = 0;
+	p->n.gen = 0;
+	__builtin_memcpy(&p->s, s, sizeof(p->s));
+	bpf_ringbuf_submit(p, 0);
+}
+
 /* intern() for paths: stores s in the strings dictionary and returns its key. Unlike intern(), the key
  * is returned even when the strings map is full (counted in CNT_STRINGS_FULL): a file key is the file's identity,
- * and "this process read some file whose name was lost" is a fact worth keeping. */
+ * and "this process read some file whose name was lost" is a fact worth keeping. A path new to the dictionary is
+ * also noticed with its bytes. */
 static __always_inline __u64 intern_path(struct string *s)
 {
 	__u64 h = fnv1a_loop(s);
 	long err = store_string(&h, s);
-	if (err && err != -EEXIST)
+	if (!err)
+		notify_path(h, s);
+	else if (err != -EEXIST)
 		count(CNT_STRINGS_FULL);
 	return h;
 }

@@ -156,6 +156,7 @@ enum file_counter {
 	CNT_FILE_PAIRS = 23,        /* new task_file entries */
 	CNT_FILE_BITS = 24,         /* new action bits on existing task_file entries */
 	CNT_FILE_ACTIONS = 25,      /* every action recorded (the sum over all counts) */
+	CNT_PATH_NOTICE_LOST = 26,  /* a new path's notice did not fit the ring: userland looks the string up instead */
 };
 
 /* Notice kinds of the files family (16-31). A files notice reuses struct notice: key is the TASK key and seq is the
@@ -164,6 +165,15 @@ enum file_counter {
 enum file_notice_kind {
 	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair */
 	NOTICE_FILE_BITS = 17, /* an existing pair gained an action bit */
+	NOTICE_FILE_PATH = 18, /* a new path of at most STR_SHORT bytes in the strings dictionary: key is its strings key,
+	                        * and the notice is followed by its struct short_string (struct path_notice) */
+};
+
+/* NOTICE_FILE_PATH's record: a copy of what strings_short now holds, so that the data layer resolves a new path
+ * without a lookup. The dictionary keeps the string either way (a lost notice only costs that lookup). */
+struct path_notice {
+	struct notice n;
+	struct short_string s;
 };
 
 /* Saturation of task_file.counts: a counter stops at FILE_COUNT_MAX (it may pass it by at most the number of

@@ -60,6 +60,7 @@ import jibril.bpf.layout.FileLayout.FileInfo;
 import jibril.bpf.layout.Keys;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
+import jibril.bpf.layout.StringLayout;
 import jibril.bpf.layout.StringLayout.Text;
 import jibril.bpf.layout.TaskFileLayout;
 import jibril.bpf.layout.TaskFileLayout.Key;
@@ -93,6 +94,8 @@ class FilesProgramTest {
 	private Path tmp;
 	private final List<Process> children = new ArrayList<>();
 	private final List<Notice> notices = new ArrayList<>();
+	/** The paths that came with a KIND_FILE_PATH notice, by strings key. */
+	private final java.util.Map<Long, String> noticedPaths = new java.util.HashMap<>();
 
 	@BeforeEach
 	void setUp() throws Exception {
@@ -135,7 +138,14 @@ class FilesProgramTest {
 		for (String shared : List.of("tasks", "strings", "strings_short", "notices", "counters")) {
 			assertEquals(tasks.map(shared).pinPath(), files.map(shared).pinPath(), shared + " is shared");
 		}
-		ring = runtime.ringBuffer(files.map("notices"), r -> notices.add(Notice.decode(r)));
+		ring = runtime.ringBuffer(files.map("notices"), r -> {
+			Notice n = Notice.decode(r);
+			notices.add(n);
+			if (n.kind() == NoticeLayout.KIND_FILE_PATH) {
+				noticedPaths.put(n.key(), StringLayout.decode(r.slice(NoticeLayout.PATH_OFFSET,
+						r.remaining() - NoticeLayout.PATH_OFFSET)).text());
+			}
+		});
 	}
 
 	@Test
@@ -257,6 +267,13 @@ class FilesProgramTest {
 		assertTrue(notices.stream().anyMatch(n -> n.kind() == NoticeLayout.KIND_FILE_PAIR && n.key() == jvm
 				&& n.seq() == aKey) || counter(Counter.NOTICE_LOST) > 0, "a notice of the new pair (jvm, a.txt)");
 		long seq = u64(files.map("files_seq").lookup(u32(0)), 0);
+		// It carried the generation the new pair took; and the new path came with its bytes, no lookup needed.
+		assertTrue(notices.stream().anyMatch(n -> n.kind() == NoticeLayout.KIND_FILE_PAIR && n.key() == jvm
+				&& n.seq() == aKey && n.gen() > 0 && n.gen() <= onA.gen()) || counter(Counter.NOTICE_LOST) > 0,
+				"the pair's notice has its generation (<= " + onA.gen() + ")");
+		assertTrue(a.toString().equals(noticedPaths.get(aKey)) || counter(Counter.PATH_NOTICE_LOST) > 0,
+				"a.txt's path came with its notice: " + noticedPaths.get(aKey));
+		noticedPaths.forEach((k, text) -> assertEquals(Keys.stringKey(text), k, "a noticed path under its own key"));
 		assertTrue(onA.gen() > 0 && seq >= pair(jvm, b).gen(), "gen " + onA.gen() + ", files_seq " + seq);
 		assertTrue(counter(Counter.FILE_ACTIONS) > 0 && counter(Counter.FCACHE_HIT) > 0
 				&& counter(Counter.FCACHE_MISS) > 0 && counter(Counter.FILE_PAIRS) > 0);

@@ -41,6 +41,8 @@ public enum Counter {
 	FILE_BITS(24),
 	/** CNT_FILE_ACTIONS: file actions recorded. */
 	FILE_ACTIONS(25),
+	/** CNT_PATH_NOTICE_LOST: a new path's notice did not fit the ring; userland looks the string up instead. */
+	PATH_NOTICE_LOST(26),
 	/** CNT_FLOWS_FULL: the flows map was full; the flow (and its task_flow pairs) is lost. */
 	FLOWS_FULL(32),
 	/** CNT_TASK_FLOWS_FULL: the task_flow map was full; the pair is lost. */

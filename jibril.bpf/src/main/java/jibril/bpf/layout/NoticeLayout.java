@@ -40,6 +40,16 @@ public final class NoticeLayout {
 	public static final int KIND_FILE_PAIR = 16;
 	/** NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key. */
 	public static final int KIND_FILE_BITS = 17;
+
+	/**
+	 * NOTICE_FILE_PATH: a path of at most STR_SHORT bytes is new in the strings dictionary; key = its strings key,
+	 * and the struct short_string follows at {@link #PATH_OFFSET} (struct path_notice): a copy, so that the path is
+	 * known without a lookup. The dictionary holds it either way.
+	 */
+	public static final int KIND_FILE_PATH = 18;
+
+	/** Offset of the struct short_string in a KIND_FILE_PATH record (sizeof(struct notice)). */
+	public static final int PATH_OFFSET = SIZE;
 	/**
 	 * NOTICE_FLOW_NEW: a new flows entry. key: the flow key; seq: its gen; pid: the tgid of the process whose call
 	 * made it, 0 when a packet made it.

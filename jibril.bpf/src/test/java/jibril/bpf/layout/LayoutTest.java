@@ -289,6 +289,7 @@ class LayoutTest {
 				"every flag has a name");
 		assertEquals(NoticeLayout.KIND_FILE_PAIR, enumerator("NOTICE_FILE_PAIR"));
 		assertEquals(NoticeLayout.KIND_FILE_BITS, enumerator("NOTICE_FILE_BITS"));
+		assertEquals(NoticeLayout.KIND_FILE_PATH, enumerator("NOTICE_FILE_PATH"));
 		assertEquals(FileLayout.FLAG_PATH_TRUNC, define("FILE_PATH_TRUNC"));
 		assertEquals(FileLayout.FLAG_NO_INODE, define("FILE_NO_INODE"));
 		assertEquals(TaskFileLayout.COUNT_MAX, define("FILE_COUNT_MAX"));

@@ -35,6 +35,7 @@ import jibril.bpf.StringDictionary;
 import jibril.bpf.UpdateFlag;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
+import jibril.bpf.layout.StringLayout;
 import jibril.bpf.layout.TaskLayout;
 import jibril.bpf.layout.TaskLayout.Task;
 import jibril.core.api.BpfServices;
@@ -230,6 +231,14 @@ public class DataLayer implements Query, StatusSource {
         noticesSeen.incrementAndGet();
         Notice n = NoticeLayout.decode(record);
         int kind = n.kind();
+        if (kind == NoticeLayout.KIND_FILE_PATH) {
+            // A new path's bytes: the pair notice that follows finds it cached instead of looking it up.
+            if (record.remaining() >= NoticeLayout.PATH_OFFSET + 8) {
+                store.learn(n.key(), StringLayout.decode(record.slice(record.position() + NoticeLayout.PATH_OFFSET,
+                        record.remaining() - NoticeLayout.PATH_OFFSET)).text());
+            }
+            return;
+        }
         boolean wanted = kind == NoticeLayout.KIND_EXEC || kind == NoticeLayout.KIND_DNS
                 || wantFlows && net != null && net.handles(kind) || wantFiles && fileArea != null && fileArea.handles(kind);
         if (wanted) {
@@ -458,6 +467,8 @@ public class DataLayer implements Query, StatusSource {
         s.put("tasks_reclaimed", reclaimedCount.get());
         s.put("process_reads", store.snapshotReads.get());
         s.put("process_reads_saved", store.snapshotHits.get());
+        s.put("string_lookups", store.stringLookups.get());
+        s.put("strings_noticed", store.stringsNoticed.get());
         if (reclaimer != null) {
             s.put("reclaimed", reclaimer.status());
         }

@@ -132,7 +132,20 @@ final class TaskStore {
         return cached != null ? cached : load(stringKey);
     }
 
+    /** Strings read from the kernel's dictionary, and strings that arrived with their notice instead. */
+    final java.util.concurrent.atomic.AtomicLong stringLookups = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong stringsNoticed = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A dictionary string that came with its notice (a new short path): cached, so that no lookup is needed. */
+    void learn(long stringKey, String text) {
+        if (stringKey != 0) {
+            stringsNoticed.incrementAndGet();
+            stringCache.put(stringKey, text);
+        }
+    }
+
     private synchronized String load(long stringKey) {
+        stringLookups.incrementAndGet();
         ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putLong(0, stringKey);
         if (!strings.lookupInto(key, stringValue)) {
             return "";
