@@ -76,7 +76,8 @@ final class FileArea {
      */
     void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FileRecord, List<String>> onFile) {
         if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
-            // A later notice of this pair is queued: its read reports this change too (bits only accumulate).
+            // An earlier read of this pair, made after this notice was queued, saw this change already (bits only
+            // accumulate): its generation is reported with that read.
             claimNoticed(n.gen());
             return;
         }
@@ -85,9 +86,11 @@ final class FileArea {
         if (tf == null) {
             return; // gone (reclaimed, or the map was full): the sweep counts its generation as missed
         }
-        // The entry holds this change and maybe later ones: the notice's generation is reported with it.
+        // The entry holds this change and maybe later ones: the notice's generation is reported with it. The
+        // entry's own generation first: it is usually the notice's, and claiming that one first would hide it.
+        boolean fresh = pairs.claim(tf.gen());
         claimNoticed(n.gen());
-        if (pairs.claim(tf.gen())) {
+        if (fresh) {
             report(key, tf, onFile);
         }
     }
