@@ -290,6 +290,29 @@ static __always_inline void raise_gen(__u64 *gen, __u64 seq)
 	}
 }
 
+/* A new pair's notice, with the file's metadata as the files map has it (struct pair_notice), or a plain notice
+ * when the file has no entry (the map was full, or it was reclaimed). */
+static __always_inline void notify_pair(__u32 pid, struct task_file_key *k, __u64 gen)
+{
+	struct file_info *fi = bpf_map_lookup_elem(&files, &k->file_key);
+	if (!fi) {
+		notify_gen(NOTICE_FILE_PAIR, pid, k->task_key, k->file_key, gen);
+		return;
+	}
+	struct pair_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
+	if (!p) {
+		count(CNT_NOTICE_LOST);
+		return;
+	}
+	p->n.kind = NOTICE_FILE_PAIR;
+	p->n.pid = pid;
+	p->n.key = k->task_key;
+	p->n.seq = k->file_key;
+	p->n.gen = gen;
+	__builtin_memcpy(&p->f, fi, sizeof(p->f));
+	bpf_ringbuf_submit(p, 0);
+}
+
 /*
  * Records action act of the current process on the file with key file_key: the hot path is one lookup and, when the
  * pair already has the bit, a counter increment and a store.
@@ -317,7 +340,7 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 		long err = bpf_map_update_elem(&task_file, &k, n, BPF_NOEXIST);
 		if (!err) {
 			count(CNT_FILE_PAIRS);
-			notify_gen(NOTICE_FILE_PAIR, n->pid, k.task_key, k.file_key, n->gen);
+			notify_pair(n->pid, &k, n->gen);
 			return;
 		}
 		tf = bpf_map_lookup_elem(&task_file, &k); /* another CPU created it meanwhile */

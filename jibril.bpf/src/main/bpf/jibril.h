@@ -163,7 +163,8 @@ enum file_counter {
  * FILE key, so {key, seq} is exactly the task_file key; pid is the process's tgid. Only new facts are noticed:
  * repeating an action the pair already has updates counts and last_ns in place and sends nothing. */
 enum file_notice_kind {
-	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair */
+	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair; followed by the file's struct file_info when the files map
+	                        * had it (struct pair_notice) */
 	NOTICE_FILE_BITS = 17, /* an existing pair gained an action bit */
 	NOTICE_FILE_PATH = 18, /* a new path of at most STR_SHORT bytes in the strings dictionary: key is its strings key,
 	                        * and the notice is followed by its struct short_string (struct path_notice) */
@@ -201,6 +202,13 @@ struct file_info {
 	__u32 uid;       /* owner, in the initial user namespace */
 	__u32 gid;
 	__u32 flags;     /* FILE_* */
+};
+
+/* NOTICE_FILE_PAIR's record when the file is in the files map: a copy of its entry as the pair was made, so that
+ * the data layer reports the pair without looking the file up. */
+struct pair_notice {
+	struct notice n;
+	struct file_info f;
 };
 
 /* task_file map key: one (process, file) pair. */

@@ -96,6 +96,8 @@ class FilesProgramTest {
 	private final List<Notice> notices = new ArrayList<>();
 	/** The paths that came with a KIND_FILE_PATH notice, by strings key. */
 	private final java.util.Map<Long, String> noticedPaths = new java.util.HashMap<>();
+	/** The file metadata new pairs' notices carried, by file key (the latest). */
+	private final java.util.Map<Long, FileInfo> pairFiles = new java.util.HashMap<>();
 
 	@BeforeEach
 	void setUp() throws Exception {
@@ -141,6 +143,10 @@ class FilesProgramTest {
 		ring = runtime.ringBuffer(files.map("notices"), r -> {
 			Notice n = Notice.decode(r);
 			notices.add(n);
+			if (n.kind() == NoticeLayout.KIND_FILE_PAIR
+					&& r.remaining() >= NoticeLayout.FILE_OFFSET + FileLayout.SIZE) {
+				pairFiles.put(n.seq(), FileLayout.decode(r.slice(NoticeLayout.FILE_OFFSET, FileLayout.SIZE)));
+			}
 			if (n.kind() == NoticeLayout.KIND_FILE_PATH) {
 				noticedPaths.put(n.key(), StringLayout.decode(r.slice(NoticeLayout.PATH_OFFSET,
 						r.remaining() - NoticeLayout.PATH_OFFSET)).text());
@@ -271,6 +277,10 @@ class FilesProgramTest {
 		assertTrue(notices.stream().anyMatch(n -> n.kind() == NoticeLayout.KIND_FILE_PAIR && n.key() == jvm
 				&& n.seq() == aKey && n.gen() > 0 && n.gen() <= onA.gen()) || counter(Counter.NOTICE_LOST) > 0,
 				"the pair's notice has its generation (<= " + onA.gen() + ")");
+		FileInfo noticedA = pairFiles.get(aKey);
+		assertTrue(noticedA != null && noticedA.pathKey() == aKey
+				&& noticedA.ino() == ((Number) attrs.get("ino")).longValue() || counter(Counter.NOTICE_LOST) > 0,
+				"the new pair's notice carried a.txt's files entry: " + noticedA);
 		assertTrue(a.toString().equals(noticedPaths.get(aKey)) || counter(Counter.PATH_NOTICE_LOST) > 0,
 				"a.txt's path came with its notice: " + noticedPaths.get(aKey));
 		noticedPaths.forEach((k, text) -> assertEquals(Keys.stringKey(text), k, "a noticed path under its own key"));
@@ -323,6 +333,33 @@ class FilesProgramTest {
 			}
 		});
 		assertEquals(1, entries.get(), "one task_file entry for (this JVM, hot.txt)");
+	}
+
+	/**
+	 * A mount moved elsewhere keeps its dentries and its struct mount, so file_cache would go on naming its files
+	 * by their old paths; the path epoch, bumped by the successful mount call, makes the next open walk again.
+	 * Done by a shell in a mount namespace of its own, which takes the tmpfs with it when it exits; mount -n, so
+	 * that libmount does not rewrite /run/mount/utab (by a rename, which would bump the epoch for another reason).
+	 */
+	@Test
+	void aMovedMountIsSeenUnderItsNewPath() throws Exception {
+		load(f -> {
+		});
+		Path from = Files.createDirectories(tmp.resolve("mnt-from"));
+		Path to = Files.createDirectories(tmp.resolve("mnt-to"));
+		String script = "set -e\n"
+				+ "mount -n -t tmpfs -o size=1m jibril-test '" + from + "'\n"
+				+ "echo x > '" + from + "/f.txt'\n"
+				+ "read l < '" + from + "/f.txt'\n"
+				+ "read l < '" + from + "/f.txt'\n" // from file_cache by now
+				+ "mount -n --move '" + from + "' '" + to + "'\n"
+				+ "read l < '" + to + "/f.txt'\n";
+		int sh = run("unshare", "--mount", "--propagation", "private", "sh", "-c", script);
+		assertTrue(pairOf(sh, from.resolve("f.txt")).count(ACT_OPEN) >= 3, "the opens before the move");
+		TaskFile after = pairOf(sh, to.resolve("f.txt"));
+		assertTrue(after.has(ACT_OPEN), "the open after the move is under the mount's new path");
+		assertEquals(to.resolve("f.txt").toString(), string(info(to.resolve("f.txt")).pathKey()));
+		assertTrue(pairOf(sh, from.resolve("f.txt")).count(ACT_OPEN) <= 3, "and not under its old one");
 	}
 
 	/**

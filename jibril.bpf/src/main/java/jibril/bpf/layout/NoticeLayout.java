@@ -36,7 +36,10 @@ public final class NoticeLayout {
 	public static final int KIND_EXIT = 2;
 	/** NOTICE_FORK: a new process was forked. */
 	public static final int KIND_FORK = 3;
-	/** NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. */
+	/**
+	 * NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. When the files map
+	 * had the file, its struct file_info follows at {@link #FILE_OFFSET} (struct pair_notice).
+	 */
 	public static final int KIND_FILE_PAIR = 16;
 	/** NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key. */
 	public static final int KIND_FILE_BITS = 17;
@@ -47,6 +50,9 @@ public final class NoticeLayout {
 	 * known without a lookup. The dictionary holds it either way.
 	 */
 	public static final int KIND_FILE_PATH = 18;
+
+	/** Offset of the struct file_info in a KIND_FILE_PAIR record that has one (sizeof(struct notice)). */
+	public static final int FILE_OFFSET = SIZE;
 
 	/** Offset of the struct short_string in a KIND_FILE_PATH record (sizeof(struct notice)). */
 	public static final int PATH_OFFSET = SIZE;

@@ -33,6 +33,7 @@ import jibril.bpf.BpfRuntime;
 import jibril.bpf.RingBuffer;
 import jibril.bpf.StringDictionary;
 import jibril.bpf.UpdateFlag;
+import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
 import jibril.bpf.layout.StringLayout;
@@ -130,7 +131,11 @@ public class DataLayer implements Query, StatusSource {
     }
 
     private final TaskStore.Clock clock = new TaskStore.Clock();
-    private final BlockingQueue<Notice> notices = new ArrayBlockingQueue<>(65_536);
+    /** A notice waiting for the data thread, with the file's metadata when a new pair's notice carried it. */
+    private record Queued(Notice notice, FileLayout.FileInfo file) {
+    }
+
+    private final BlockingQueue<Queued> notices = new ArrayBlockingQueue<>(65_536);
     private final AtomicLong noticesSeen = new AtomicLong();
     private final AtomicLong noticesDropped = new AtomicLong();
     /** Notices queued so far (the poller counts after each offer), and taken (the worker alone). */
@@ -242,7 +247,11 @@ public class DataLayer implements Query, StatusSource {
         boolean wanted = kind == NoticeLayout.KIND_EXEC || kind == NoticeLayout.KIND_DNS
                 || wantFlows && net != null && net.handles(kind) || wantFiles && fileArea != null && fileArea.handles(kind);
         if (wanted) {
-            if (notices.offer(n)) {
+            FileLayout.FileInfo file = null;
+            if (kind == NoticeLayout.KIND_FILE_PAIR && record.remaining() >= NoticeLayout.FILE_OFFSET + FileLayout.SIZE) {
+                file = FileLayout.decode(record.slice(record.position() + NoticeLayout.FILE_OFFSET, FileLayout.SIZE));
+            }
+            if (notices.offer(new Queued(n, file))) {
                 noticesQueued.incrementAndGet();
             } else {
                 noticesDropped.incrementAndGet(); // the next sweep finds it
@@ -297,10 +306,11 @@ public class DataLayer implements Query, StatusSource {
                     reclaimer.round(gen -> fileArea == null || fileArea.reported(gen),
                             gen -> net == null || net.reported(gen));
                 }
-                Notice n = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
-                if (n == null) {
+                Queued q = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
+                if (q == null) {
                     continue;
                 }
+                Notice n = q.notice();
                 long index = ++noticesTaken;
                 if (n.kind() == NoticeLayout.KIND_EXEC) {
                     Task t = store.task(n.key());
@@ -309,7 +319,7 @@ public class DataLayer implements Query, StatusSource {
                         report(t, false);
                     }
                 } else if (fileArea != null && fileArea.handles(n.kind())) {
-                    fileArea.onNotice(n, index, noticesQueued.get(), this::tellFile);
+                    fileArea.onNotice(n, q.file(), index, noticesQueued.get(), this::tellFile);
                 } else if (net != null) {
                     net.onNotice(n, index, noticesQueued.get(), this::tellFlow, this::tellDomain);
                 }

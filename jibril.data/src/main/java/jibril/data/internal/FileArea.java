@@ -43,6 +43,7 @@ final class FileArea {
     final AtomicLong reported = new AtomicLong();
     final AtomicLong foundBySweep = new AtomicLong();
     final AtomicLong walks = new AtomicLong();
+    final AtomicLong filesFromNotices = new AtomicLong();
     final AtomicLong walksSkipped = new AtomicLong();
 
     FileArea(BpfObject object, TaskStore tasks, TaskStore.Clock clock) {
@@ -73,8 +74,10 @@ final class FileArea {
      *
      * @param index the notice's number in queue order
      * @param queuedBefore the number of the last notice queued before this call
+     * @param file the file's metadata when the notice carried it (a new pair's), else null: it is looked up
      */
-    void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FileRecord, List<String>> onFile) {
+    void onNotice(Notice n, FileInfo file, long index, long queuedBefore,
+            BiConsumer<FileRecord, List<String>> onFile) {
         if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
             // An earlier read of this pair, made after this notice was queued, saw this change already (bits only
             // accumulate): its generation is reported with that read.
@@ -91,7 +94,12 @@ final class FileArea {
         boolean fresh = pairs.claim(tf.gen());
         claimNoticed(n.gen());
         if (fresh) {
-            report(key, tf, onFile);
+            if (file != null && file.pathKey() == key.fileKey()) {
+                filesFromNotices.incrementAndGet();
+                reportWith(key, tf, file, onFile);
+            } else {
+                report(key, tf, onFile);
+            }
         }
     }
 
@@ -140,9 +148,13 @@ final class FileArea {
     }
 
     private void report(TaskFileLayout.Key key, TaskFile tf, BiConsumer<FileRecord, List<String>> onFile) {
+        reportWith(key, tf, lookupFile(key.fileKey()), onFile);
+    }
+
+    private void reportWith(TaskFileLayout.Key key, TaskFile tf, FileInfo file,
+            BiConsumer<FileRecord, List<String>> onFile) {
         reported.incrementAndGet();
-        onFile.accept(record(tasks.processAt(key.taskKey(), tf.firstNs(), clock), key.fileKey(), tf,
-                lookupFile(key.fileKey())),
+        onFile.accept(record(tasks.processAt(key.taskKey(), tf.firstNs(), clock), key.fileKey(), tf, file),
                 tf.actionNames());
     }
 
@@ -234,6 +246,7 @@ final class FileArea {
         s.put("file_pairs_reported", reported.get());
         s.put("file_pairs_found_by_sweep", foundBySweep.get());
         s.put("file_sweep_walks", walks.get());
+        s.put("file_infos_from_notices", filesFromNotices.get());
         s.put("file_sweep_walks_skipped", walksSkipped.get());
         s.put("file_pairs_missed", pairs.missed());
         s.put("file_notices_covered", coalescer.covered());
