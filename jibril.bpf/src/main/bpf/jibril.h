@@ -97,7 +97,7 @@ struct notice {
 	__u32 pid;
 	__u64 key;  /* tasks key */
 	__u64 seq;  /* exec_seq for NOTICE_EXEC */
-	__u64 gen;  /* files kinds: the files_seq generation this change took; 0 for the others */
+	__u64 gen;  /* files kinds and NOTICE_TASK_FLOW: the generation this change took (files_seq, net_seq); else 0 */
 };
 
 /* ======================================================================================================
@@ -339,6 +339,13 @@ struct flow {
 	__u64 packets_in; /* segments: a GSO/GRO packet counts as its segment count */
 	__u64 packets_out;
 	__u64 gen;
+};
+
+/* NOTICE_TASK_FLOW's record for a new pair: a copy of the flow as it was when the pair was made, so that the data
+ * layer reports the pair without looking the flow up. */
+struct flow_notice {
+	struct notice n;
+	struct flow f;
 };
 
 /* task_flow actions: what a process did on a flow. */

@@ -366,6 +366,23 @@ static __always_inline __u64 ender(struct flow *f, __u64 bit)
 	return (f->flags & (FLOW_END_LOCAL | FLOW_END_REMOTE)) ? 0 : bit;
 }
 
+/* A new task_flow pair's notice, with the flow as it is now (struct flow_notice). */
+static __always_inline void notify_task_flow(__u32 pid, struct task_flow_key *tk, struct flow *f, __u64 gen)
+{
+	struct flow_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
+	if (!p) {
+		count(CNT_NOTICE_LOST);
+		return;
+	}
+	p->n.kind = NOTICE_TASK_FLOW;
+	p->n.pid = pid;
+	p->n.key = tk->task_key;
+	p->n.seq = tk->flow_key;
+	p->n.gen = gen;
+	__builtin_memcpy(&p->f, f, sizeof(p->f));
+	bpf_ringbuf_submit(p, 0);
+}
+
 /*
  * Records that the current process did `action` on flow t (a normalised tuple), creating the flow
  * (with `init`, an initiator bit or 0) and the task_flow pair as needed. Repeats only update last_ns.
@@ -393,7 +410,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = next_gen() };
 		long err = bpf_map_update_elem(&task_flow, &tk, &v, BPF_NOEXIST);
 		if (err == 0) {
-			notify(NOTICE_TASK_FLOW, pid, tk.task_key, k);
+			notify_task_flow(pid, &tk, f, v.gen);
 			return;
 		}
 		if (err != -EEXIST) {
@@ -410,8 +427,9 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 	__u64 old = __sync_fetch_and_or(&tf->actions, action);
 	if ((old & action) == action)
 		return;
-	tf->gen = next_gen();
-	notify(NOTICE_TASK_FLOW, pid, tk.task_key, k);
+	__u64 gen = next_gen();
+	tf->gen = gen;
+	notify_gen(NOTICE_TASK_FLOW, pid, tk.task_key, k, gen);
 }
 
 static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)

@@ -13,8 +13,8 @@ import com.sun.jna.Pointer;
 import jibril.bpf.internal.Errno;
 import jibril.bpf.internal.LibBpf;
 import jibril.bpf.internal.Libs;
-import jibril.bpf.internal.MapInfo;
 import jibril.bpf.internal.MapCalls;
+import jibril.bpf.internal.MapInfo;
 
 /**
  * A BPF map: either one of a {@link BpfObject}'s maps (usable once the object is loaded, released when it is

@@ -56,6 +56,8 @@ class NetProgramTest {
 	private Path pinRoot;
 	private NetSupport.NetnsPair netns;
 	private final List<Notice> notices = new ArrayList<>();
+	/** The flows that new task_flow pairs' notices carried, by flow key (the latest). */
+	private final java.util.Map<Long, Flow> noticedFlows = new java.util.HashMap<>();
 	private final List<BpfLink> links = new ArrayList<>();
 	private long me;
 
@@ -95,7 +97,13 @@ class NetProgramTest {
 		List<BpfLink> netLinks = net.attachAll(cgroup);
 		assertEquals(net.programs().size(), netLinks.size(), "every program attached, the cgroup ones to " + cgroup);
 		links.addAll(netLinks);
-		ring = runtime.ringBuffer(net.map("notices"), r -> notices.add(Notice.decode(r)));
+		ring = runtime.ringBuffer(net.map("notices"), r -> {
+			Notice n = Notice.decode(r);
+			notices.add(n);
+			if (n.kind() == NoticeLayout.KIND_TASK_FLOW && r.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
+				noticedFlows.put(n.seq(), Flow.decode(r.slice(NoticeLayout.FLOW_OFFSET, FlowLayout.SIZE)));
+			}
+		});
 	}
 
 	@Test
@@ -157,8 +165,15 @@ class NetProgramTest {
 				System.out.printf("[net] %s client %s actions %s%n[net] %s server %s actions %s%n", host, c,
 						ct.actionNames(), host, s, st.actionNames());
 				awaitNotice(NoticeLayout.KIND_FLOW_NEW, ck, -1);
-				awaitNotice(NoticeLayout.KIND_TASK_FLOW, me, ck);
+				Notice cn = awaitNotice(NoticeLayout.KIND_TASK_FLOW, me, ck);
 				awaitNotice(NoticeLayout.KIND_TASK_FLOW, me, sk);
+				// The new pair's notice carried its generation and the flow as it was (same tuple as the map's).
+				assertTrue(cn.gen() > 0 && cn.gen() <= ct.gen(), cn + " vs " + ct);
+				Flow noticed = noticedFlows.get(ck);
+				assertNotNull(noticed, "the client pair's notice carried its flow");
+				assertEquals(c.localPort(), noticed.localPort());
+				assertEquals(c.remotePort(), noticed.remotePort());
+				assertEquals(c.remote(), noticed.remote());
 			}
 		}
 		assertNotNull(net.map("tasks").lookup(KernelSupport.u64(me)), "the test JVM is in the tasks map");

@@ -27,7 +27,10 @@ public final class NoticeLayout {
 	/** Offset of {@code __u64 seq}. */
 	public static final int OFF_SEQ = 16;
 
-	/** Offset of {@code __u64 gen}: for the files kinds, the files_seq generation the change took; 0 otherwise. */
+	/**
+	 * Offset of {@code __u64 gen}: for the files kinds and KIND_TASK_FLOW, the generation the change took (files_seq,
+	 * net_seq); 0 otherwise.
+	 */
 	public static final int OFF_GEN = 24;
 
 	/** NOTICE_EXEC: a process executed a program. */
@@ -63,9 +66,13 @@ public final class NoticeLayout {
 	public static final int KIND_FLOW_NEW = 32;
 	/**
 	 * NOTICE_TASK_FLOW: a task_flow pair is new or gained an action. key: the task key; seq: the flow key; pid: the
-	 * process's tgid.
+	 * process's tgid; gen: the pair's new generation (net_seq). A new pair's notice is followed by its struct flow
+	 * at {@link #FLOW_OFFSET} (struct flow_notice).
 	 */
 	public static final int KIND_TASK_FLOW = 33;
+
+	/** Offset of the struct flow in a KIND_TASK_FLOW record of a new pair (sizeof(struct notice)). */
+	public static final int FLOW_OFFSET = SIZE;
 	/** NOTICE_DNS: a new dns_answers entry. key: its key; seq: the flow key of the receiving flow; pid: 0. */
 	public static final int KIND_DNS = 34;
 	/**
@@ -92,7 +99,7 @@ public final class NoticeLayout {
 	 * @param key the tasks key; for network kinds as the KIND_ constant says
 	 * @param seq the exec generation for KIND_EXEC, the file key for KIND_FILE_*, 0 for the other task kinds; for
 	 *            network kinds as the KIND_ constant says
-	 * @param gen for the files kinds, the generation (files_seq) the new pair or bit took; 0 for the others
+	 * @param gen for the files kinds and KIND_TASK_FLOW, the generation the new pair or bit took; 0 for the others
 	 */
 	public record Notice(int kind, int pid, long key, long seq, long gen) {
 

@@ -34,6 +34,7 @@ import jibril.bpf.RingBuffer;
 import jibril.bpf.StringDictionary;
 import jibril.bpf.UpdateFlag;
 import jibril.bpf.layout.FileLayout;
+import jibril.bpf.layout.FlowLayout;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
 import jibril.bpf.layout.StringLayout;
@@ -131,8 +132,11 @@ public class DataLayer implements Query, StatusSource {
     }
 
     private final TaskStore.Clock clock = new TaskStore.Clock();
-    /** A notice waiting for the data thread, with the file's metadata when a new pair's notice carried it. */
-    private record Queued(Notice notice, FileLayout.FileInfo file) {
+    /**
+     * A notice waiting for the data thread, with the file's metadata or the flow when a new pair's notice carried
+     * it (else null).
+     */
+    private record Queued(Notice notice, FileLayout.FileInfo file, FlowLayout.Flow flow) {
     }
 
     private final BlockingQueue<Queued> notices = new ArrayBlockingQueue<>(65_536);
@@ -251,7 +255,11 @@ public class DataLayer implements Query, StatusSource {
             if (kind == NoticeLayout.KIND_FILE_PAIR && record.remaining() >= NoticeLayout.FILE_OFFSET + FileLayout.SIZE) {
                 file = FileLayout.decode(record.slice(record.position() + NoticeLayout.FILE_OFFSET, FileLayout.SIZE));
             }
-            if (notices.offer(new Queued(n, file))) {
+            FlowLayout.Flow flow = null;
+            if (kind == NoticeLayout.KIND_TASK_FLOW && record.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
+                flow = FlowLayout.Flow.decode(record.slice(record.position() + NoticeLayout.FLOW_OFFSET, FlowLayout.SIZE));
+            }
+            if (notices.offer(new Queued(n, file, flow))) {
                 noticesQueued.incrementAndGet();
             } else {
                 noticesDropped.incrementAndGet(); // the next sweep finds it
@@ -321,7 +329,7 @@ public class DataLayer implements Query, StatusSource {
                 } else if (fileArea != null && fileArea.handles(n.kind())) {
                     fileArea.onNotice(n, q.file(), index, noticesQueued.get(), this::tellFile);
                 } else if (net != null) {
-                    net.onNotice(n, index, noticesQueued.get(), this::tellFlow, this::tellDomain);
+                    net.onNotice(n, q.flow(), index, noticesQueued.get(), this::tellFlow, this::tellDomain);
                 }
             } catch (InterruptedException e) {
                 return;

@@ -69,6 +69,7 @@ final class NetArea {
                 }
             });
     final AtomicLong pairsReported = new AtomicLong();
+    final AtomicLong flowsFromNotices = new AtomicLong();
     final AtomicLong pairsFoundBySweep = new AtomicLong();
     final AtomicLong dnsParsed = new AtomicLong();
     final AtomicLong dnsUnparsable = new AtomicLong();
@@ -118,16 +119,28 @@ final class NetArea {
      * A notice for this area, on the data layer's worker thread. As in {@link FileArea#onNotice}, notices of a
      * flow pair that an earlier read covers are skipped.
      */
-    void onNotice(Notice n, long index, long queuedBefore, BiConsumer<FlowRecord, List<String>> onFlow,
+    void onNotice(Notice n, Flow flow, long index, long queuedBefore, BiConsumer<FlowRecord, List<String>> onFlow,
             Consumer<DomainRecord> onDomain) {
         if (n.kind() == NoticeLayout.KIND_TASK_FLOW) {
             if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
+                claimNoticed(n.gen()); // reported with the earlier read, which saw it
                 return;
             }
             byte[] key = TaskFlowLayout.Key.encode(n.key(), n.seq());
             TaskFlow tf = lookupPair(key);
-            if (tf != null && pairs.claim(tf.gen())) {
-                report(n.key(), n.seq(), tf, onFlow);
+            if (tf == null) {
+                return;
+            }
+            boolean fresh = pairs.claim(tf.gen()); // the pair's own generation first: often the notice's
+            claimNoticed(n.gen());
+            if (fresh) {
+                if (flow != null) {
+                    // A new pair's notice carried the flow as it was then: no lookup of the flow.
+                    flowsFromNotices.incrementAndGet();
+                    reportWith(n.key(), flow, tf, onFlow);
+                } else {
+                    report(n.key(), n.seq(), tf, onFlow);
+                }
             }
         } else if (n.kind() == NoticeLayout.KIND_DNS) {
             byte[] key = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(n.key()).array();
@@ -223,11 +236,21 @@ final class NetArea {
         onDomain.accept(d.record());
     }
 
+    private void claimNoticed(long gen) {
+        if (gen != 0) {
+            pairs.claim(gen);
+        }
+    }
+
     private void report(long taskKey, long flowKeyValue, TaskFlow tf, BiConsumer<FlowRecord, List<String>> onFlow) {
         Flow f = lookupFlow(flowKeyValue);
         if (f == null) {
             return;
         }
+        reportWith(taskKey, f, tf, onFlow);
+    }
+
+    private void reportWith(long taskKey, Flow f, TaskFlow tf, BiConsumer<FlowRecord, List<String>> onFlow) {
         pairsReported.incrementAndGet();
         onFlow.accept(record(tasks.processAt(taskKey, tf.firstNs(), clock), f, tf), tf.actionNames());
     }
@@ -345,6 +368,7 @@ final class NetArea {
     Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("flow_pairs_reported", pairsReported.get());
+        s.put("flows_from_notices", flowsFromNotices.get());
         s.put("flow_pairs_found_by_sweep", pairsFoundBySweep.get());
         s.put("flow_pairs_missed", pairs.missed());
         s.put("flow_cursor", pairs.cursor());
