@@ -173,6 +173,8 @@ struct files_scratch {
 	struct file_info fi;
 	struct file_memo memo;
 	__u64 memo_file;
+	__u64 fs_type;   /* the struct file_system_type whose name this CPU interned last, and its key */
+	__u64 fs_key;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -370,16 +372,26 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 	notify_gen(NOTICE_FILE_BITS, bpf_get_current_pid_tgid() >> 32, k.task_key, k.file_key, gen);
 }
 
-/* Interns the filesystem type name of sb; 0 if it cannot. */
-static __always_inline __u64 fs_name_key(struct scratch *sc, struct super_block *sb)
+/* Interns the filesystem type name of sb; 0 if it cannot. A file on the filesystem type this CPU named last costs
+ * one lookup of the name (still stored: the reclaimer may have dropped it) instead of reading and hashing it. */
+static __always_inline __u64 fs_name_key(struct fctx *c, struct super_block *sb)
 {
+	struct scratch *sc = c->sc;
+	struct files_scratch *fs = c->fs;
+	__u64 type = (__u64)BPF_CORE_READ(sb, s_type);
+	__u64 memo = fs->fs_key;
+	if (type && fs->fs_type == type && memo && bpf_map_lookup_elem(&strings_short, &memo))
+		return memo;
 	const char *name = BPF_CORE_READ(sb, s_type, name);
 	long n = bpf_probe_read_kernel_str(sc->s.data, 64, name);
 	if (n <= 1)
 		return 0;
 	sc->s.len = n - 1;
 	sc->s.flags = 0;
-	return intern_path(&sc->s);
+	__u64 key = intern_path(&sc->s);
+	fs->fs_type = type;
+	fs->fs_key = key;
+	return key;
 }
 
 /* f's f_path, read directly (f comes from the fd array as a plain address). */
@@ -432,6 +444,7 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 	dentry_identity(d, &pe);
 	count(CNT_FCACHE_MISS);
 	*fflags = 0;
+	int seen_before = 0;
 	if (!(BPF_CORE_READ(sb, s_flags) & SB_NOUSER)) {
 		build_path(sc, d, vfs);
 		__u32 trunc = sc->s.flags ? FILE_PATH_TRUNC : 0;
@@ -440,6 +453,7 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		struct file_info *fi = &c->fs->fi;
 		__builtin_memset(fi, 0, sizeof(*fi));
 		struct file_info *old = bpf_map_lookup_elem(&files, &key);
+		seen_before = old != NULL;
 		fi->path_key = key;
 		fi->ino = BPF_CORE_READ(ino, i_ino);
 		fi->dev = BPF_CORE_READ(sb, s_dev);
@@ -447,7 +461,7 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 		if (old && old->dev == fi->dev && old->fs_key && !(old->flags & FILE_NO_INODE))
 			fi->fs_key = old->fs_key;
 		else
-			fi->fs_key = fs_name_key(sc, sb);
+			fi->fs_key = fs_name_key(c, sb);
 		fi->mnt_id = BPF_CORE_READ(container_of(vfs, struct mount, mnt), mnt_id);
 		fi->mode = BPF_CORE_READ(ino, i_mode);
 		fi->uid = BPF_CORE_READ(ino, i_uid.val);
@@ -469,7 +483,10 @@ static __always_inline __u64 resolve_file(struct fctx *c, struct file *f, __u32 
 	}
 	pe.file_key = ce.file_key;
 	pe.flags = ce.flags;
-	bpf_map_update_elem(&file_cache, &pk, &pe, BPF_ANY);
+	/* Cached from the second resolution of a path on: a flood of one-off files would only churn the LRU (an
+	 * insert and an eviction each), and the actions on the descriptor just opened hit this CPU's memo anyway. */
+	if (seen_before || !ce.file_key)
+		bpf_map_update_elem(&file_cache, &pk, &pe, BPF_ANY);
 	c->fs->memo = ce;
 	c->fs->memo_file = fkey;
 	return ce.file_key;

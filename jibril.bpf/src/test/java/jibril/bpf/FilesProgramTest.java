@@ -401,6 +401,41 @@ class FilesProgramTest {
 		assertEquals(((Number) Files.getAttribute(moved, "unix:ino")).longValue(), info(moved).ino());
 	}
 
+	/**
+	 * A path resolved for the first time is not put in file_cache (a flood of one-off files would only churn it);
+	 * resolved a second time, it is. Other processes may add a few entries meanwhile: the margins allow for them.
+	 */
+	@Test
+	void aFileEntersThePathCacheAtItsSecondResolution() throws Exception {
+		load(f -> {
+		});
+		int n = 64;
+		Path dir = Files.createDirectories(tmp.resolve("once"));
+		for (int i = 0; i < n; i++) {
+			Files.writeString(dir.resolve("f" + i), "x"); // created, written and closed: one resolution each
+		}
+		long before = entries("file_cache");
+		for (int i = 0; i < n; i++) {
+			Files.readAllBytes(dir.resolve("f" + i)); // the second
+		}
+		long afterSecond = entries("file_cache");
+		assertTrue(afterSecond - before >= n, "each file is cached at its second resolution: " + before + " -> "
+				+ afterSecond);
+		for (int i = 0; i < n; i++) {
+			Path g = dir.resolve("g" + i);
+			Files.writeString(g, "x");
+		}
+		long afterOnce = entries("file_cache");
+		assertTrue(afterOnce - afterSecond < n / 2, "files resolved once are not cached: " + afterSecond + " -> "
+				+ afterOnce);
+	}
+
+	private long entries(String map) throws Exception {
+		AtomicLong n = new AtomicLong();
+		files.map(map).dump((k, v) -> n.incrementAndGet());
+		return n.get();
+	}
+
 	@Test
 	void mapsTooSmallCountTheirOverflow() throws Exception {
 		int small = 16;
