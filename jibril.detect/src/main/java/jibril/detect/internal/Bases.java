@@ -110,8 +110,11 @@ final class Bases {
     }
 
     boolean matches(String path) {
-        String dir = Arbitrary.dir(path);
-        String base = Arbitrary.base(path);
+        return matches(path, Arbitrary.dir(path), Arbitrary.base(path));
+    }
+
+    /** {@link #matches(String)} of a path already split into its directory and name. */
+    boolean matches(String path, String dir, String base) {
         if (bases.contains(base) || dirs.contains(dir)) {
             return true;
         }

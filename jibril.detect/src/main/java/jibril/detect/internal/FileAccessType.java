@@ -46,7 +46,11 @@ public class FileAccessType implements RecipeType {
                     case "none" -> (mask(f.actions()) & wanted) == 0;
                     default -> (fresh & wanted) != 0;
                 };
-                return fits && bases.matches(f.path()) ? Match.YES : null;
+                if (!fits) {
+                    return null;
+                }
+                Split sp = split(f.path());
+                return bases.matches(sp.path(), sp.dir(), sp.base()) ? Match.YES : null;
             }
         };
     }
@@ -56,6 +60,21 @@ public class FileAccessType implements RecipeType {
     }
 
     private volatile Masked lastMasked = new Masked(List.of(), 0);
+
+    /** The last path split into directory and name: likewise asked of every file recipe in turn. */
+    private record Split(String path, String dir, String base) {
+    }
+
+    private volatile Split lastSplit = new Split("", "", "");
+
+    private Split split(String path) {
+        Split s = lastSplit;
+        if (s.path() != path) {
+            s = new Split(path, Arbitrary.dir(path), Arbitrary.base(path));
+            lastSplit = s;
+        }
+        return s;
+    }
 
     private int mask(List<String> names) {
         Masked m = lastMasked;
