@@ -124,10 +124,10 @@ struct path_cache_entry {
 /*
  * file_cache: key (dentry, mount), value what its path resolved to; LRU (a cache, not facts: an evicted entry only
  * costs a dentry walk). Every open makes a new struct file, but opens of one file share the dentry, so a repeated
- * open skips the walk, the hash and the strings lookup. An entry is valid while the dentry still has the same
- * inode, parent and name, and no rename or mount change happened since it was written (path_epoch): a directory
- * renamed changes the path of everything below it without touching those dentries. Not pinned: addresses mean
- * nothing to the next daemon.
+ * open skips the walk, the hash and the strings lookup (from the third: a path is cached at its second
+ * resolution, see resolve_file). An entry is valid while the dentry still has the same inode, parent and name, and
+ * no rename or mount change happened since it was written (path_epoch): a directory renamed changes the path of
+ * everything below it without touching those dentries. Not pinned: addresses mean nothing to the next daemon.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

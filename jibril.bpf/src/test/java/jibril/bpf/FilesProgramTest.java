@@ -359,6 +359,7 @@ class FilesProgramTest {
 		TaskFile after = pairOf(sh, to.resolve("f.txt"));
 		assertTrue(after.has(ACT_OPEN), "the open after the move is under the mount's new path");
 		assertEquals(to.resolve("f.txt").toString(), string(info(to.resolve("f.txt")).pathKey()));
+		assertEquals("tmpfs", string(info(to.resolve("f.txt")).fsKey()), "the filesystem type, not this CPU's last one");
 		assertTrue(pairOf(sh, from.resolve("f.txt")).count(ACT_OPEN) <= 3, "and not under its old one");
 	}
 

@@ -109,11 +109,7 @@ final class Bases {
         return bases.isEmpty() && dirs.isEmpty() && others.isEmpty();
     }
 
-    boolean matches(String path) {
-        return matches(path, Arbitrary.dir(path), Arbitrary.base(path));
-    }
-
-    /** {@link #matches(String)} of a path already split into its directory and name. */
+    /** Whether the path, given with its directory and name (Arbitrary.dir and Arbitrary.base of it), matches. */
     boolean matches(String path, String dir, String base) {
         if (bases.contains(base) || dirs.contains(dir)) {
             return true;
