@@ -250,11 +250,12 @@ struct task_file {
  *   flows       key __u64 flow key                 value struct flow       one entry per flow, counters in place
  *   task_flow   key struct task_flow_key           value struct task_flow  which process did what on which flow
  *   dns_answers key __u64 FNV-1a of the payload    value struct dns_answer DNS answers until userland reads them
- *   net_seq     array[1] __u64: the generation counter of flows and task_flow entries
+ *   net_seq     array[1] __u64: the generation counter of task_flow entries (only theirs: no holes)
+ *   flow_seq    array[1] __u64: the generation counter of flows entries
  *   net_cursors array[4] __u64, written by userland only: [0] highest flows gen handled, [1] highest task_flow
  *               gen handled, [2] and [3] spare.
  * None of them evicts: when one is full the update fails and a CNT_*_FULL counter below counts it.
- * Sweeps: an entry's gen is stored right after it is taken from net_seq, so for an instant an entry can hold a
+ * Sweeps: an entry's gen is stored right after it is taken from its counter, so for an instant an entry can hold a
  * gen below one already given to another entry; a sweep re-reads entries from a few generations below its
  * cursor and de-duplicates by key and bits.
  *
@@ -272,8 +273,8 @@ struct task_file {
  */
 
 /* Notice kinds of the network family (32-47). The fields of struct notice are reused so:
- *   NOTICE_FLOW_NEW  key: flows key of a new flow; seq: its gen; pid: tgid of the task that made it, 0 when a
- *                    packet made it
+ *   NOTICE_FLOW_NEW  key: flows key of a new flow; seq: its gen (flow_seq); pid: tgid of the task that made it,
+ *                    0 when a packet made it
  *   NOTICE_TASK_FLOW key: task key; seq: flows key; pid: tgid. A task_flow pair is new or gained an action bit.
  *   NOTICE_DNS       key: dns_answers key; seq: flows key of the receiving flow; pid: 0
  * Repeats never notify: a flow, a pair or an action bit notifies once; a DNS payload once while its entry lives. */
@@ -320,7 +321,7 @@ enum net_counter {
 /*
  * flows map value. Key: the flow key above. Created by the first syscall or packet that sees the flow;
  * counters are updated in place (atomic adds), flags only gain bits. Userland deletes closed flows it has read.
- * gen: a net_seq value taken when the entry was created or last gained a flag (not on counter updates).
+ * gen: a flow_seq value taken when the entry was created or last gained a flag (not on counter updates).
  */
 struct flow {
 	__u8 laddr[16];
@@ -362,7 +363,7 @@ struct task_flow_key {
 };
 
 /* task_flow map value: one per (process, flow) pair; repeats update last_ns only. Userland deletes pairs of
- * exited processes or deleted flows it has read. gen as in struct flow: bumped at creation and per new action. */
+ * exited processes or deleted flows it has read. gen: a net_seq value, taken at creation and per new action. */
 struct task_flow {
 	__u64 actions;  /* NET_ACT_*; 64 bits for the atomic fetch_or */
 	__u64 first_ns; /* CLOCK_BOOTTIME ns */

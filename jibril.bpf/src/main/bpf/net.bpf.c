@@ -11,8 +11,8 @@
  *    and sendto/sendmsg/sendmmsg/recvfrom/recvmsg/recvmmsg on unconnected sockets (the peer comes from msg_name).
  *  - tp_btf sock_send_length/sock_recv_length: every send and receive on a connected socket, whichever call made
  *    it (write, read, sendto, recvmsg, sendfile, splice, io_uring...).
- * Facts live in the pinned maps described in jibril.h; notices only hint at new keys; gen values (net_seq) let
- * sweeps find what a lost notice missed.
+ * Facts live in the pinned maps described in jibril.h; notices only hint at new keys; gen values (net_seq for pairs, flow_seq
+ * for flows) let sweeps find what a lost notice missed.
  *
  * Known limits: the flow key has no network namespace, so identical tuples in two namespaces (127.0.0.1 in two
  * containers) share one entry; an unconnected UDP/ICMP socket bound to the wildcard has the wildcard as its local
@@ -87,7 +87,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } dns_answers SEC(".maps");
 
-/* net_seq: the generation counter (index 0) of flows and task_flow, bumped atomically. */
+/*
+ * net_seq: the generation counter (index 0) of task_flow pairs, bumped atomically; flow_seq: the one of flows. Two
+ * counters, so that every net_seq value is a pair's: userland's sweep counts a value no pair holds as missed, and
+ * skips its walk when every value up to the last sweep's came by notice.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -95,6 +99,14 @@ struct {
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } net_seq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flow_seq SEC(".maps");
 
 /* net_cursors: written by userland only, pinned with the facts (see jibril.h). */
 struct {
@@ -304,12 +316,16 @@ static __always_inline struct sock *sock_of_fd(int fd)
 
 /* ---- facts */
 
-static __always_inline __u64 next_gen(void)
+static __always_inline __u64 next_gen(void *seq_map)
 {
 	__u32 zero = 0;
-	__u64 *seq = bpf_map_lookup_elem(&net_seq, &zero);
+	__u64 *seq = bpf_map_lookup_elem(seq_map, &zero);
 	return seq ? __sync_fetch_and_add(seq, 1) + 1 : 0;
 }
+
+/* The next generation of a task_flow pair (net_seq) and of a flow (flow_seq). */
+#define pair_gen() next_gen(&net_seq)
+#define flow_gen() next_gen(&flow_seq)
 
 static __always_inline struct net_scratch *net_scratch_get(void)
 {
@@ -324,7 +340,7 @@ static __always_inline void flow_mark(struct flow *f, __u64 bits)
 		return;
 	__u64 old = __sync_fetch_and_or(&f->flags, bits);
 	if ((old & bits) != bits)
-		f->gen = next_gen();
+		f->gen = flow_gen();
 }
 
 /* The flows entry of tuple t (key k), created with `flags` if new. t's non-tuple fields are overwritten. Returns NULL when the map is full (counted). */
@@ -342,7 +358,7 @@ static __always_inline struct flow *flow_get(struct flow *t, __u64 k, __u64 flag
 	t->bytes_out = 0;
 	t->packets_in = 0;
 	t->packets_out = 0;
-	t->gen = next_gen();
+	t->gen = flow_gen();
 	long err = bpf_map_update_elem(&flows, &k, t, BPF_NOEXIST);
 	if (err == 0) {
 		count(CNT_FLOWS);
@@ -407,7 +423,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 	if (!tf) {
 		if (adopt_now)
 			adopt_current();
-		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = next_gen() };
+		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = pair_gen() };
 		long err = bpf_map_update_elem(&task_flow, &tk, &v, BPF_NOEXIST);
 		if (err == 0) {
 			notify_task_flow(pid, &tk, f, v.gen);
@@ -427,7 +443,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 	__u64 old = __sync_fetch_and_or(&tf->actions, action);
 	if ((old & action) == action)
 		return;
-	__u64 gen = next_gen();
+	__u64 gen = pair_gen();
 	tf->gen = gen;
 	notify_gen(NOTICE_TASK_FLOW, pid, tk.task_key, k, gen);
 }

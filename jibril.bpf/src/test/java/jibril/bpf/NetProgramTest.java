@@ -182,6 +182,25 @@ class NetProgramTest {
 		assertEquals(0, counters.sumPerCpuLong(Counter.TASK_FLOWS_FULL.index()));
 		assertTrue(counters.sumPerCpuLong(Counter.FLOWS.index()) >= 4);
 		assertTrue(counters.sumPerCpuLong(Counter.PACKETS.index()) >= 8);
+
+		// net_seq is the pairs' own counter (flows take theirs from flow_seq): with no notice lost, every value it
+		// gave out is the generation of a pair's notice, so a sweep that saw them all may skip its walk.
+		drainNotices();
+		assertEquals(0, counters.sumPerCpuLong(Counter.NOTICE_LOST.index()));
+		long pairSeq = KernelSupport.u64(net.map(NetLayout.MAP_NET_SEQ).lookup(KernelSupport.u32(0)), 0);
+		long flowSeq = KernelSupport.u64(net.map(NetLayout.MAP_FLOW_SEQ).lookup(KernelSupport.u32(0)), 0);
+		java.util.Set<Long> pairGens = new java.util.TreeSet<>();
+		for (Notice n : notices) {
+			if (n.kind() == NoticeLayout.KIND_TASK_FLOW) {
+				pairGens.add(n.gen());
+			}
+		}
+		java.util.Set<Long> all = new java.util.TreeSet<>();
+		for (long g = 1; g <= pairSeq; g++) {
+			all.add(g);
+		}
+		assertEquals(all, pairGens, "net_seq " + pairSeq + ": one value per pair notice, no holes");
+		assertTrue(flowSeq >= 4, "flow_seq counts the flows' generations: " + flowSeq);
 	}
 
 	@Test

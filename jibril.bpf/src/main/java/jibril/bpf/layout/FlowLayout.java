@@ -67,7 +67,7 @@ public final class FlowLayout {
 	 * @param bytesOut bytes sent
 	 * @param packetsIn packets (segments) received
 	 * @param packetsOut packets (segments) sent
-	 * @param gen the net_seq generation of its creation or last new flag
+	 * @param gen the flow_seq generation of its creation or last new flag
 	 */
 	public record Flow(int proto, int family, InetAddress local, int localPort, InetAddress remote, int remotePort,
 			int state, long flags, long firstNs, long lastNs, long bytesIn, long bytesOut, long packetsIn,

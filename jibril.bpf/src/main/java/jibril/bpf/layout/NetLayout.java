@@ -25,8 +25,10 @@ public final class NetLayout {
 	public static final String MAP_TASK_FLOW = "task_flow";
 	/** Name of the pinned dns_answers map (key: u64 FNV-1a of the payload, value: {@link DnsAnswerLayout}). */
 	public static final String MAP_DNS_ANSWERS = "dns_answers";
-	/** Name of the pinned net_seq array (index 0: the last generation given to a flow or task_flow entry). */
+	/** Name of the pinned net_seq array (index 0: the last generation given to a task_flow entry). */
 	public static final String MAP_NET_SEQ = "net_seq";
+	/** Name of the pinned flow_seq array (index 0: the last generation given to a flows entry). */
+	public static final String MAP_FLOW_SEQ = "flow_seq";
 	/** Name of the pinned, userland-owned net_cursors array (see the CURSOR_ constants). */
 	public static final String MAP_NET_CURSORS = "net_cursors";
 	/** net_cursors index: the highest flows gen that userland has handled. */

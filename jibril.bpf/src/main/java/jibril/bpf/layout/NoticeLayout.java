@@ -60,8 +60,8 @@ public final class NoticeLayout {
 	/** Offset of the struct short_string in a KIND_FILE_PATH record (sizeof(struct notice)). */
 	public static final int PATH_OFFSET = SIZE;
 	/**
-	 * NOTICE_FLOW_NEW: a new flows entry. key: the flow key; seq: its gen; pid: the tgid of the process whose call
-	 * made it, 0 when a packet made it.
+	 * NOTICE_FLOW_NEW: a new flows entry. key: the flow key; seq: its gen (flow_seq); pid: the tgid of the process
+	 * whose call made it, 0 when a packet made it.
 	 */
 	public static final int KIND_FLOW_NEW = 32;
 	/**

@@ -71,6 +71,9 @@ final class NetArea {
     final AtomicLong pairsReported = new AtomicLong();
     final AtomicLong flowsFromNotices = new AtomicLong();
     final AtomicLong pairsFoundBySweep = new AtomicLong();
+    /** Sweeps that read every pair, and sweeps that did not need to (see {@link Generations#caughtUp}). */
+    final AtomicLong walks = new AtomicLong();
+    final AtomicLong walksSkipped = new AtomicLong();
     final AtomicLong dnsParsed = new AtomicLong();
     final AtomicLong dnsUnparsable = new AtomicLong();
 
@@ -168,6 +171,16 @@ final class NetArea {
             return;
         }
         long global = DataLayer.readU64(netSeq, 0);
+        if (pairs.caughtUp()) {
+            // As in FileArea#sweep: every pair generation up to the previous sweep's came by notice (net_seq is the
+            // pairs' own counter, so it has no holes a walk would have to explain); DNS answers are still read.
+            walksSkipped.incrementAndGet();
+            sweepDns(onDomain);
+            pairs.sweepDone(global);
+            saveCursor();
+            return;
+        }
+        walks.incrementAndGet();
         record Pending(long taskKey, long flowKey, TaskFlow tf) {
         }
         List<Pending> unseen = new ArrayList<>();
@@ -372,6 +385,8 @@ final class NetArea {
         s.put("flow_pairs_found_by_sweep", pairsFoundBySweep.get());
         s.put("flow_pairs_missed", pairs.missed());
         s.put("flow_cursor", pairs.cursor());
+        s.put("flow_sweep_walks", walks.get());
+        s.put("flow_sweep_walks_skipped", walksSkipped.get());
         s.put("dns_answers_parsed", dnsParsed.get());
         s.put("dns_answers_unparsable", dnsUnparsable.get());
         s.put("domains_known", domains.size());
