@@ -204,26 +204,31 @@ final class FileArea {
         List<Match> matched = new ArrayList<>();
         Map<Long, Optional<ProcessRecord>> processes = new HashMap<>();
         taskFile.dump((k, v) -> {
-            TaskFile tf = TaskFile.decode(v.order(ByteOrder.nativeOrder()));
-            if (filter.pid() != null && Integer.toUnsignedLong(tf.pid()) != filter.pid()) {
+            // The filters read their fields in place; only a pair that passes them is decoded (a query walks every
+            // pair, a million on a busy host, and most fail the pid or since filter).
+            ByteBuffer vb = v.order(ByteOrder.nativeOrder());
+            int vp = vb.position();
+            if (filter.pid() != null && Integer.toUnsignedLong(vb.getInt(vp + TaskFileLayout.OFF_PID)) != filter.pid()) {
                 return;
             }
-            if (clock.epoch(tf.lastNs()) < since) {
+            if (since != Long.MIN_VALUE && clock.epoch(vb.getLong(vp + TaskFileLayout.OFF_LAST_NS)) < since) {
                 return;
             }
-            TaskFileLayout.Key key = TaskFileLayout.Key.decode(k);
-            if (filter.path() != null && !filter.path().matcher(tasks.string(key.fileKey())).find()) {
+            ByteBuffer kb = k.order(ByteOrder.nativeOrder());
+            long taskKey = kb.getLong(kb.position() + TaskFileLayout.Key.OFF_TASK_KEY);
+            long fileKey = kb.getLong(kb.position() + TaskFileLayout.Key.OFF_FILE_KEY);
+            if (filter.path() != null && !filter.path().matcher(tasks.string(fileKey)).find()) {
                 return;
             }
             if (filter.exe() != null) {
                 // Most pairs share their process with many others: resolve each process once per query.
-                ProcessRecord p = processes.computeIfAbsent(key.taskKey(), t -> Optional.ofNullable(
+                ProcessRecord p = processes.computeIfAbsent(taskKey, t -> Optional.ofNullable(
                         tasks.process(t, clock))).orElse(null);
                 if (p == null || !filter.exe().matcher(p.exe()).find()) {
                     return;
                 }
             }
-            matched.add(new Match(key.taskKey(), key.fileKey(), tf));
+            matched.add(new Match(taskKey, fileKey, TaskFile.decode(vb)));
         });
         matched.sort((a, b) -> Long.compare(a.tf().firstNs(), b.tf().firstNs()));
         int n = filter.limit() > 0 ? Math.min(filter.limit(), matched.size()) : matched.size();
