@@ -11,8 +11,8 @@
  *    and sendto/sendmsg/sendmmsg/recvfrom/recvmsg/recvmmsg on unconnected sockets (the peer comes from msg_name).
  *  - tp_btf sock_send_length/sock_recv_length: every send and receive on a connected socket, whichever call made
  *    it (write, read, sendto, recvmsg, sendfile, splice, io_uring...).
- * Facts live in the pinned maps described in jibril.h; notices only hint at new keys; gen values (net_seq for pairs, flow_seq
- * for flows) let sweeps find what a lost notice missed.
+ * Facts live in the pinned maps described in jibril.h; notices only hint at new keys; gen values (net_seq for
+ * pairs, flow_seq for flows) let sweeps find what a lost notice missed.
  *
  * Known limits: the flow key has no network namespace, so identical tuples in two namespaces (127.0.0.1 in two
  * containers) share one entry; an unconnected UDP/ICMP socket bound to the wildcard has the wildcard as its local

@@ -64,8 +64,8 @@ final class TaintGuard implements StatusSource, AutoCloseable {
      * others (the data layer deletes what it has read and keeps its cursors; procfs seeds tasks and strings). A
      * pinned map stays frozen for as long as it lives, across restarts, until {@code bin/jibril cleanup}.
      */
-    static final Set<String> KERNEL_ONLY = Set.of("exec_seq", "files_seq", "net_seq", "flow_seq", "counters", "file_cache",
-            "file_pending", "path_epoch", "net_calls", "scratch", "files_scratch", "net_scratch");
+    static final Set<String> KERNEL_ONLY = Set.of("exec_seq", "files_seq", "net_seq", "flow_seq", "counters",
+            "file_cache", "file_pending", "path_epoch", "net_calls", "scratch", "files_scratch", "net_scratch");
 
     private static final Event.Metadata METADATA = new Event.Metadata("tainted", "tainted", "tainted", "1.0",
             "Another process tampered with Jibril's own eBPF state: it wrote into or deleted from Jibril's maps, or"

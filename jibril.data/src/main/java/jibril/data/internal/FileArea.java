@@ -205,10 +205,11 @@ final class FileArea {
         Map<Long, Optional<ProcessRecord>> processes = new HashMap<>();
         taskFile.dump((k, v) -> {
             // The filters read their fields in place; only a pair that passes them is decoded (a query walks every
-            // pair, a million on a busy host, and most fail the pid or since filter).
+            // pair, hundreds of thousands on a busy host, and most fail the pid or since filter).
             ByteBuffer vb = v.order(ByteOrder.nativeOrder());
             int vp = vb.position();
-            if (filter.pid() != null && Integer.toUnsignedLong(vb.getInt(vp + TaskFileLayout.OFF_PID)) != filter.pid()) {
+            if (filter.pid() != null
+                    && Integer.toUnsignedLong(vb.getInt(vp + TaskFileLayout.OFF_PID)) != filter.pid()) {
                 return;
             }
             if (since != Long.MIN_VALUE && clock.epoch(vb.getLong(vp + TaskFileLayout.OFF_LAST_NS)) < since) {
