@@ -47,18 +47,7 @@ class DetectionsTest {
     @BeforeAll
     static void start() throws Exception {
         jibril = new JibrilProcess();
-        Files.writeString(jibril.config, """
-                run-time:
-                  log-level: info
-                  health-port: %d
-                cadences:
-                  file-access: 1
-                  network-flows: 1
-                config:
-                  plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect]
-                  printer: [jibril:printers:stdout]
-                  event: []
-                """.formatted(jibril.healthPort));
+        jibril.writeDetectionsConfig("  file-access: 1\n  network-flows: 1\n");
         jibril.start();
         assertTrue(jibril.awaitReady(90_000), "not ready:\n" + jibril.log());
         // the engine loads the library on its own thread after activation

@@ -63,6 +63,23 @@ final class JibrilProcess implements AutoCloseable {
     }
 
     /**
+     * Writes a config.yaml with the detection engine and its built-in library, detections to stdout, no exec
+     * events, and these cadences (YAML lines under {@code cadences:}, e.g. {@code "  network-flows: 1\n"}).
+     */
+    void writeDetectionsConfig(String cadences) throws IOException {
+        Files.writeString(config, """
+                run-time:
+                  log-level: info
+                  health-port: %d
+                cadences:
+                %sconfig:
+                  plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect]
+                  printer: [jibril:printers:stdout]
+                  event: []
+                """.formatted(healthPort, cadences));
+    }
+
+    /**
      * Writes a config.yaml for recipe tests: the detection engine with only the recipes of {@code recipes} (no
      * built-in library), checked every {@code intervalMs}, detections to stdout, no exec events.
      */

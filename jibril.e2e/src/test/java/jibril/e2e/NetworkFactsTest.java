@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -31,17 +30,7 @@ class NetworkFactsTest {
         try (JibrilProcess jibril = new JibrilProcess()) {
             // The detection engine with its library: a listener that wants flow observations, so that the sweeps
             // read the pairs (without one they only follow the kernel's counter).
-            Files.writeString(jibril.config, """
-                    run-time:
-                      log-level: info
-                      health-port: %d
-                    cadences:
-                      network-flows: 1
-                    config:
-                      plugin: [jibril:hold, jibril:procfs, jibril:printers, jibril:detect]
-                      printer: [jibril:printers:stdout]
-                      event: []
-                    """.formatted(jibril.healthPort));
+            jibril.writeDetectionsConfig("  network-flows: 1\n");
             jibril.start();
             assertTrue(jibril.awaitReady(60_000), "not ready:\n" + jibril.log());
             assertTrue(JibrilProcess.waitFor(30_000, () -> data(jibril).get("flow_observers").getAsBoolean()),

@@ -109,8 +109,17 @@ public class DataLayerTest {
             assertTrue("no file observation for " + written, Waits.until(10_000, () -> files.stream()
                     .anyMatch(f -> f.path().equals(written.toString()) && f.actions().contains("write")
                             && f.process().pid() == ProcessHandle.current().pid())));
-            assertTrue(query.files(new Query.Filter(null, null, Pattern.compile(Pattern.quote(written.toString())),
-                    null, null, null, 0)).stream().anyMatch(f -> f.actions().contains("create")));
+            Pattern writtenPath = Pattern.compile(Pattern.quote(written.toString()));
+            assertTrue(query.files(new Query.Filter(null, null, writtenPath, null, null, null, 0)).stream()
+                    .anyMatch(f -> f.actions().contains("create")));
+            // The pid and since filters read the pair in place: this JVM's pid and a time before the write find it,
+            // another pid or a time after it do not.
+            long me = ProcessHandle.current().pid();
+            java.time.Instant hourAgo = java.time.Instant.now().minusSeconds(3600);
+            java.time.Instant inAnHour = java.time.Instant.now().plusSeconds(3600);
+            assertEquals(1, query.files(new Query.Filter(me, null, writtenPath, null, null, hourAgo, 0)).size());
+            assertTrue(query.files(new Query.Filter(me + 1_000_000, null, writtenPath, null, null, null, 0)).isEmpty());
+            assertTrue(query.files(new Query.Filter(me, null, writtenPath, null, null, inAnHour, 0)).isEmpty());
         } finally {
             reg.unregister();
         }

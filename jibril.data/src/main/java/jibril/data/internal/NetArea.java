@@ -203,7 +203,7 @@ final class NetArea {
             }
         }
         pairs.sweepDone(global);
-        DataLayer.writeU64(netCursors, NetLayout.CURSOR_TASK_FLOW, pairs.cursor());
+        saveCursor();
     }
 
     private void sweepDns(Consumer<DomainRecord> onDomain) {
