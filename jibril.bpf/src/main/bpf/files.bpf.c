@@ -86,7 +86,9 @@ struct {
 } files_seq SEC(".maps");
 
 /* file_cursors: written by userland only, pinned with the facts: index 0 is the files_seq up to which userland has
- * handled task_file, so a restarted daemon resumes where it stopped. The BPF side never touches it. */
+ * handled task_file, so a restarted daemon resumes where it stopped; index 1 counts the pairs procfs seeding
+ * inserted (they have no generation, so only this tells the data layer's index by pid that it lacks them). The
+ * BPF side never touches it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 4);

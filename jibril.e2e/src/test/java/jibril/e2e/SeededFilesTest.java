@@ -23,6 +23,7 @@ class SeededFilesTest {
     @Test
     void aFileOpenedBeforeTheDaemonStartedIsInTheRecord() throws Exception {
         try (JibrilProcess jibril = new JibrilProcess()) {
+            jibril.writeDetectionsConfig("  file-access: 2\n");
             Path held = jibril.dir.resolve("held-before-start.txt");
             Files.writeString(held, "x");
             // Opens the file on descriptor 3 and keeps it, then waits; the daemon is not running yet.
@@ -44,6 +45,14 @@ class SeededFilesTest {
                 JsonObject row = rows[0].stream().filter(r -> holder(r, holder.pid())).findFirst()
                         .map(r -> JsonParser.parseString(r).getAsJsonObject()).orElseThrow();
                 assertTrue(row.getAsJsonArray("actions").toString().contains("open"), row.toString());
+                // By its pid too: the data layer's index by pid learns of seeded pairs from file_cursors.
+                // (A listener for file observations, the detection engine, keeps that index.)
+                boolean byPid = JibrilProcess.waitFor(30_000, () -> jibril.query("files", "--pid",
+                        String.valueOf(holder.pid())).stream().anyMatch(r -> r.contains(path)));
+                String status = jibril.shell("jibril:status").output();
+                assertTrue(byPid, "not found by pid: " + status);
+                java.util.regex.Matcher m = Pattern.compile("file_queries_indexed=(\\d+)").matcher(status);
+                assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, "not answered from the index: " + status);
                 assertEquals(0, jibril.stop());
             } finally {
                 holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
@@ -26,6 +27,7 @@ import jibril.core.api.FileRecord;
 import jibril.core.api.ObservationListener;
 import jibril.core.api.ProcessRecord;
 import jibril.core.api.Query;
+import jibril.core.api.StatusSource;
 
 /**
  * The data layer across bundles: the Query service answers with real processes from the kernel's maps, and an
@@ -48,6 +50,26 @@ public class DataLayerTest {
     @Configuration
     public Option[] config() {
         return JibrilOptions.with(JibrilOptions.QUIET_CONFIG);
+    }
+
+    private Map<?, ?> fileStatus() throws Exception {
+        var refs = context.getServiceReferences(StatusSource.class, "(" + StatusSource.NAME + "=data)");
+        StatusSource data = context.getService(refs.iterator().next());
+        try {
+            return (Map<?, ?>) data.status().get("files");
+        } finally {
+            context.ungetService(refs.iterator().next());
+        }
+    }
+
+    private long fileStatus(String key) throws Exception {
+        var refs = context.getServiceReferences(StatusSource.class, "(" + StatusSource.NAME + "=data)");
+        StatusSource data = context.getService(refs.iterator().next());
+        try {
+            return ((Number) ((Map<?, ?>) data.status().get("files")).get(key)).longValue();
+        } finally {
+            context.ungetService(refs.iterator().next());
+        }
     }
 
     @Test
@@ -120,6 +142,21 @@ public class DataLayerTest {
             assertEquals(1, query.files(new Query.Filter(me, null, writtenPath, null, null, hourAgo, 0)).size());
             assertTrue(query.files(new Query.Filter(me + 1_000_000, null, writtenPath, null, null, null, 0)).isEmpty());
             assertTrue(query.files(new Query.Filter(me, null, writtenPath, null, null, inAnHour, 0)).isEmpty());
+
+            // A query for one process looks up its pairs in the index by pid instead of walking every pair.
+            Path byChild = dir.resolve("child-" + UUID.randomUUID() + ".txt");
+            Process child = new ProcessBuilder("/bin/sh", "-c", "echo x > '" + byChild + "'").start();
+            assertTrue(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            long cpid = child.pid();
+            assertTrue("no file observation for " + byChild, Waits.until(10_000, () -> files.stream()
+                    .anyMatch(f -> f.path().equals(byChild.toString()) && f.process().pid() == cpid)));
+            long indexed = fileStatus("file_queries_indexed");
+            List<FileRecord> childs = query.files(new Query.Filter(cpid, null, null, null, null, null, 0));
+            assertTrue(childs.toString(), childs.stream().anyMatch(f -> f.path().equals(byChild.toString())
+                    && f.actions().contains("write") && f.actions().contains("create")));
+            assertTrue(childs.toString(), childs.stream().allMatch(f -> f.process().pid() == cpid));
+            assertEquals("answered from the index: " + fileStatus(), indexed + 1, fileStatus("file_queries_indexed"));
+            assertTrue(fileStatus("file_index_pairs") > 0);
         } finally {
             reg.unregister();
         }

@@ -19,6 +19,16 @@ public final class TaskFileLayout {
 	/** sizeof(struct task_file). */
 	public static final int SIZE = 96;
 
+	/** Name of the pinned, userland-owned file_cursors array of the files object (see the CURSOR_ constants). */
+	public static final String MAP_FILE_CURSORS = "file_cursors";
+	/** file_cursors index: the files_seq up to which the data layer has handled task_file. */
+	public static final int CURSOR_PAIRS = 0;
+	/**
+	 * file_cursors index: how many pairs userland inserted into task_file without a generation (procfs seeding),
+	 * raised after each seeding; readers that mirror task_file read it to know their mirror lacks pairs.
+	 */
+	public static final int CURSOR_SEEDED_PAIRS = 1;
+
 	/** Offset of {@code __u32 actions}. */
 	public static final int OFF_ACTIONS = 0;
 	/** Offset of {@code __u32 pid}. */

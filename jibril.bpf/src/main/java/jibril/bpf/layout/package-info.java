@@ -4,5 +4,5 @@
  * checks them against the BTF of the compiled objects.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package jibril.bpf.layout;

@@ -311,8 +311,16 @@ public class DataLayer implements Query, StatusSource {
                 }
                 if (now - lastReclaimMs >= RECLAIM_MS || look && mapsRanFull()) {
                     lastReclaimMs = now;
+                    long before = reclaimer.pairsReclaimed.get();
                     reclaimer.round(gen -> fileArea == null || fileArea.reported(gen),
                             gen -> net == null || net.reported(gen));
+                    if (fileArea != null && reclaimer.pairsReclaimed.get() != before) {
+                        fileArea.dropIndex(); // built again below: keys of removed pairs do not pile up
+                        look = true;
+                    }
+                }
+                if (look && wantFiles && fileArea != null) {
+                    fileArea.maintainIndex();
                 }
                 Queued q = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
                 if (q == null) {

@@ -13,6 +13,7 @@ import java.util.function.BiConsumer;
 
 import jibril.bpf.BpfMap;
 import jibril.bpf.BpfObject;
+import jibril.bpf.EntryConsumer;
 import jibril.bpf.layout.FileLayout;
 import jibril.bpf.layout.FileLayout.FileInfo;
 import jibril.bpf.layout.NoticeLayout;
@@ -45,15 +46,26 @@ final class FileArea {
     final AtomicLong walks = new AtomicLong();
     final AtomicLong filesFromNotices = new AtomicLong();
     final AtomicLong walksSkipped = new AtomicLong();
+    final AtomicLong indexBuilds = new AtomicLong();
+    final AtomicLong queriesIndexed = new AtomicLong();
+    final AtomicLong queriesWalked = new AtomicLong();
+    /**
+     * The pairs by pid, complete while it is not null: built from a walk, then fed with every pair reported. Null
+     * when nobody listens (pairs are then not read as they come), and after pairs left the map or were added
+     * behind the kernel's back (procfs seeding), until {@link #maintainIndex} builds it again.
+     */
+    private volatile PairIndex index;
+    /** The seeded-pairs count (file_cursors) the index was built after. */
+    private long indexSeeded = -1;
 
     FileArea(BpfObject object, TaskStore tasks, TaskStore.Clock clock) {
         this.files = object.map("files");
         this.taskFile = object.map("task_file");
-        this.cursors = object.map("file_cursors");
+        this.cursors = object.map(TaskFileLayout.MAP_FILE_CURSORS);
         this.seq = object.map("files_seq");
         this.tasks = tasks;
         this.clock = clock;
-        this.pairs = new Generations(DataLayer.readU64(cursors, 0));
+        this.pairs = new Generations(DataLayer.readU64(cursors, TaskFileLayout.CURSOR_PAIRS));
         this.pairValue = new byte[taskFile.valueSize()];
         this.fileValue = new byte[files.valueSize()];
     }
@@ -111,6 +123,7 @@ final class FileArea {
 
     /** A sweep when no listener wants file observations: the cursor follows the kernel, nothing is read. */
     void skip() {
+        index = null;
         pairs.skipTo(DataLayer.readU64(seq, 0));
         saveCursor();
     }
@@ -154,8 +167,38 @@ final class FileArea {
     private void reportWith(TaskFileLayout.Key key, TaskFile tf, FileInfo file,
             BiConsumer<FileRecord, List<String>> onFile) {
         reported.incrementAndGet();
+        PairIndex ix = index;
+        if (ix != null) {
+            ix.add(tf.pid(), key.taskKey(), key.fileKey());
+        }
         onFile.accept(record(tasks.processAt(key.taskKey(), tf.firstNs(), clock), key.fileKey(), tf, file),
                 tf.actionNames());
+    }
+
+    /**
+     * On the data layer's thread, while pairs are reported (a listener wants them): builds the index when there is
+     * none, or when procfs seeded pairs since it was built (they have no generation, so no report brings them).
+     */
+    void maintainIndex() {
+        long seeded = DataLayer.readU64(cursors, TaskFileLayout.CURSOR_SEEDED_PAIRS);
+        if (index != null && seeded == indexSeeded) {
+            return;
+        }
+        PairIndex built = new PairIndex();
+        taskFile.dump((k, v) -> {
+            ByteBuffer kb = k.order(ByteOrder.nativeOrder());
+            built.add(v.order(ByteOrder.nativeOrder()).getInt(v.position() + TaskFileLayout.OFF_PID),
+                    kb.getLong(kb.position() + TaskFileLayout.Key.OFF_TASK_KEY),
+                    kb.getLong(kb.position() + TaskFileLayout.Key.OFF_FILE_KEY));
+        });
+        indexSeeded = seeded;
+        index = built;
+        indexBuilds.incrementAndGet();
+    }
+
+    /** Pairs left the map: the index is built again by the next {@link #maintainIndex}. */
+    void dropIndex() {
+        index = null;
     }
 
     private synchronized TaskFile lookupPair(TaskFileLayout.Key key) {
@@ -203,7 +246,7 @@ final class FileArea {
         long since = filter.since() == null ? Long.MIN_VALUE : DataLayer.epochNanos(filter.since());
         List<Match> matched = new ArrayList<>();
         Map<Long, Optional<ProcessRecord>> processes = new HashMap<>();
-        taskFile.dump((k, v) -> {
+        EntryConsumer match = (k, v) -> {
             // The filters read their fields in place; only a pair that passes them is decoded (a query walks every
             // pair, hundreds of thousands on a busy host, and most fail the pid or since filter).
             ByteBuffer vb = v.order(ByteOrder.nativeOrder());
@@ -230,7 +273,25 @@ final class FileArea {
                 }
             }
             matched.add(new Match(taskKey, fileKey, TaskFile.decode(vb)));
-        });
+        };
+        long[] indexed = indexedPairs(filter);
+        if (indexed == null) {
+            queriesWalked.incrementAndGet();
+            taskFile.dump(match);
+        } else {
+            queriesIndexed.incrementAndGet();
+            byte[] kb = new byte[TaskFileLayout.Key.SIZE];
+            byte[] vb = new byte[taskFile.valueSize()];
+            ByteBuffer k = ByteBuffer.wrap(kb).order(ByteOrder.nativeOrder());
+            ByteBuffer v = ByteBuffer.wrap(vb).order(ByteOrder.nativeOrder());
+            for (int i = 0; i < indexed.length; i += 2) {
+                k.putLong(TaskFileLayout.Key.OFF_TASK_KEY, indexed[i]).putLong(TaskFileLayout.Key.OFF_FILE_KEY,
+                        indexed[i + 1]);
+                if (taskFile.lookupInto(kb, vb)) { // else reclaimed since it was indexed
+                    match.accept(k.position(0), v.position(0));
+                }
+            }
+        }
         matched.sort((a, b) -> Long.compare(a.tf().firstNs(), b.tf().firstNs()));
         int n = filter.limit() > 0 ? Math.min(filter.limit(), matched.size()) : matched.size();
         byte[] fk = new byte[8];
@@ -247,6 +308,24 @@ final class FileArea {
         }
     }
 
+    /**
+     * The keys of the filter's process's pairs when the index can answer and that is cheaper than a walk (a lookup
+     * costs a few times what the walk spends on a pair: a process that holds over a quarter of the pairs, and more
+     * than {@link #INDEX_ALWAYS} pairs, is walked).
+     */
+    private long[] indexedPairs(Query.Filter filter) {
+        PairIndex ix = index;
+        if (ix == null || filter.pid() == null || filter.pid() < 0 || filter.pid() > 0xFFFF_FFFFL) {
+            return null;
+        }
+        int pid = (int) filter.pid().longValue();
+        int count = ix.count(pid);
+        return count <= INDEX_ALWAYS || (long) count * 4 <= ix.total() ? ix.of(pid) : null;
+    }
+
+    /** Pairs a process may have for its query to be answered from the index at any fill (about a millisecond). */
+    static final int INDEX_ALWAYS = 1024;
+
     Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("file_pairs_reported", reported.get());
@@ -257,11 +336,16 @@ final class FileArea {
         s.put("file_pairs_missed", pairs.missed());
         s.put("file_notices_covered", coalescer.covered());
         s.put("file_cursor", pairs.cursor());
+        PairIndex ix = index;
+        s.put("file_index_pairs", ix == null ? -1 : ix.total());
+        s.put("file_index_builds", indexBuilds.get());
+        s.put("file_queries_indexed", queriesIndexed.get());
+        s.put("file_queries_walked", queriesWalked.get());
         return s;
     }
 
     void saveCursor() {
-        DataLayer.writeU64(cursors, 0, pairs.cursor());
+        DataLayer.writeU64(cursors, TaskFileLayout.CURSOR_PAIRS, pairs.cursor());
     }
 
     long global() {

@@ -62,6 +62,7 @@ final class ProcSeeder {
     private final StringDictionary strings;
     private final BpfMap files;
     private final BpfMap taskFile;
+    private final BpfMap fileCursors;
 
     ProcSeeder(Path proc, BpfMap tasks, StringDictionary strings) {
         this(proc, tasks, strings, null, null);
@@ -72,6 +73,17 @@ final class ProcSeeder {
      * @param taskFile the task_file map, or null to seed processes only
      */
     ProcSeeder(Path proc, BpfMap tasks, StringDictionary strings, BpfMap files, BpfMap taskFile) {
+        this(proc, tasks, strings, files, taskFile, null);
+    }
+
+    /**
+     * @param fileCursors the files object's file_cursors array, whose seeded-pairs count is raised by the pairs
+     *                    this seeding inserts (the data layer's index by pid learns from it that it lacks them);
+     *                    null to leave it alone
+     */
+    ProcSeeder(Path proc, BpfMap tasks, StringDictionary strings, BpfMap files, BpfMap taskFile,
+            BpfMap fileCursors) {
+        this.fileCursors = fileCursors;
         this.proc = proc;
         this.tasks = tasks;
         this.strings = strings;
@@ -155,6 +167,9 @@ final class ProcSeeder {
                     }
                 }
             }
+            if (pairs > 0 && fileCursors != null) {
+                countSeeded(pairs);
+            }
         }
         return new Result(seeded, known, gone, failed, errors, System.currentTimeMillis() - t0, pairs, pairsFailed,
                 skipped);
@@ -201,6 +216,16 @@ final class ProcSeeder {
         pk.putLong(0, Keys.taskKey(p.pid(), p.startNs()));
         pk.putLong(8, fileKey);
         return insert(taskFile, pk.array(), pair.array());
+    }
+
+    /** Raises file_cursors' seeded-pairs count (only userland writes it, only one seeding runs at a time). */
+    private void countSeeded(int pairs) {
+        byte[] k = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(TaskFileLayout.CURSOR_SEEDED_PAIRS)
+                .array();
+        byte[] v = fileCursors.lookup(k);
+        long was = v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong();
+        fileCursors.update(k, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(was + pairs).array(),
+                UpdateFlag.ANY);
     }
 
     /** Inserts unless present; false when the key was there (the kernel's entry wins). */

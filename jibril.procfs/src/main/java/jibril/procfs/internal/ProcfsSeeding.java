@@ -16,6 +16,7 @@ import org.osgi.service.log.LoggerFactory;
 
 import jibril.bpf.BpfObject;
 import jibril.bpf.StringDictionary;
+import jibril.bpf.layout.TaskFileLayout;
 import jibril.core.api.BpfServices;
 import jibril.core.api.StatusSource;
 
@@ -61,7 +62,8 @@ public class ProcfsSeeding implements StatusSource {
         Thread t = new Thread(() -> {
             BpfObject f = files;
             ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks.map("tasks"), StringDictionary.of(tasks),
-                    f == null ? null : f.map("files"), f == null ? null : f.map("task_file")).seed();
+                    f == null ? null : f.map("files"), f == null ? null : f.map("task_file"),
+                    f == null ? null : f.map(TaskFileLayout.MAP_FILE_CURSORS)).seed();
             result = r;
             Logger logger = this.logger; // bound with the component; seeding may start while it is being bound
             if (logger == null) {

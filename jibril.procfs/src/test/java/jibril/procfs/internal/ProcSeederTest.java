@@ -84,11 +84,15 @@ class ProcSeederTest {
     void openAndMappedFilesAreSeededAsTheKernelKeysThem() throws Exception {
         BpfMap files = runtime.createMap(MapType.HASH, "t_files", 8, FileLayout.SIZE, 65_536);
         BpfMap taskFile = runtime.createMap(MapType.HASH, "t_task_file", 16, TaskFileLayout.SIZE, 262_144);
+        BpfMap cursors = runtime.createMap(MapType.ARRAY, "t_file_cursors", 4, 8, 4);
         Path held = Files.createTempFile("jibril-seed-", ".txt");
         try (FileChannel open = FileChannel.open(held, StandardOpenOption.READ)) {
-            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile).seed();
+            ProcSeeder.Result r = new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile, cursors).seed();
             assertTrue(r.filePairs() > 10, "seeded " + r.asMap());
             assertEquals(0, r.filesFailed(), r.errors().toString());
+            // The pairs it inserted are counted where the data layer's index by pid looks (they have no generation).
+            assertEquals(r.filePairs(), cursor(cursors, TaskFileLayout.CURSOR_SEEDED_PAIRS));
+            assertEquals(0, cursor(cursors, TaskFileLayout.CURSOR_PAIRS), "the pair cursor is the data layer's");
 
             long pid = ProcessHandle.current().pid();
             ProcSeeder.Proc self = ProcSeeder.read(Path.of("/proc/" + pid));
@@ -124,11 +128,18 @@ class ProcSeederTest {
             // What the kernel recorded first wins: a second pass changes nothing.
             pair.putLong(TaskFileLayout.OFF_GEN, 42);
             taskFile.update(pairKey(taskKey, fileKey), pair.array(), jibril.bpf.UpdateFlag.ANY);
-            new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile).seed();
+            ProcSeeder.Result again = new ProcSeeder(Path.of("/proc"), tasks, strings, files, taskFile, cursors).seed();
             assertEquals(42, lookup(taskFile, taskKey, fileKey).getLong(TaskFileLayout.OFF_GEN));
+            assertEquals(r.filePairs() + again.filePairs(), cursor(cursors, TaskFileLayout.CURSOR_SEEDED_PAIRS),
+                    "a second seeding adds what it inserted");
         } finally {
             Files.deleteIfExists(held);
         }
+    }
+
+    private static long cursor(BpfMap cursors, int index) {
+        byte[] v = cursors.lookup(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array());
+        return ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong();
     }
 
     private static byte[] longKey(long k) {
