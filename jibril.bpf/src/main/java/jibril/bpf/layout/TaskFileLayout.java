@@ -94,14 +94,28 @@ public final class TaskFileLayout {
 	 * @return the names
 	 */
 	public static List<String> actionNames(int mask) {
-		List<String> names = new ArrayList<>(Integer.bitCount(mask));
+		int m = mask & ((1 << ACTIONS) - 1);
+		List<String> known = NAMES_BY_MASK[m];
+		if (known != null) {
+			return known;
+		}
+		List<String> names = new ArrayList<>(Integer.bitCount(m));
 		for (int a = 0; a < ACTIONS; a++) {
-			if ((mask & (1 << a)) != 0) {
+			if ((m & (1 << a)) != 0) {
 				names.add(ACTION_NAMES.get(a));
 			}
 		}
-		return List.copyOf(names);
+		known = List.copyOf(names);
+		NAMES_BY_MASK[m] = known; // immutable, so a racing reader sees it whole or builds its own
+		return known;
 	}
+
+	/**
+	 * The names of each mask once built (every new pair asks, twice): one immutable list per mask, which also lets
+	 * a reader that remembers the last list it turned into something (a recipe's mask) recognise it by identity.
+	 */
+	@SuppressWarnings("unchecked")
+	private static final List<String>[] NAMES_BY_MASK = new List[1 << ACTIONS];
 
 	/**
 	 * The bit number of an action name.

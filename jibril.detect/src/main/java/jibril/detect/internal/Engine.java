@@ -257,6 +257,9 @@ public class Engine implements ObservationListener, StatusSource {
     }
 
     private final BlockingQueue<Obs> queue = new ArrayBlockingQueue<>(QUEUE);
+
+    /** How long the engine lets observations gather once it has emptied its queue (the latency it adds). */
+    static final long GATHER_MS = 1;
     private volatile boolean rescanWanted = true;
     private volatile boolean recompileWanted = true;
     /** Detection keys already reported (hashes; the oldest forgotten first). Guarded by itself. */
@@ -386,6 +389,11 @@ public class Engine implements ObservationListener, StatusSource {
                 Obs o = queue.poll(opts == null ? 250 : Math.min(250, opts.intervalMs()), TimeUnit.MILLISECONDS);
                 if (o != null && !(o instanceof Control)) {
                     match(o);
+                    if (queue.isEmpty()) {
+                        // Let the next observations gather: the data layer's thread then queues them without
+                        // waking this one for each (a futex wake and a context switch per file pair, under load).
+                        Thread.sleep(GATHER_MS);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;

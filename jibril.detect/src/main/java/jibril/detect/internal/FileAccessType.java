@@ -40,10 +40,10 @@ public class FileAccessType implements RecipeType {
         return new Matcher() {
             @Override
             public Match file(FileRecord f, List<String> newActions) {
-                int fresh = mask(newActions);
+                int fresh = freshMask(newActions);
                 boolean fits = switch (how) {
-                    case "all" -> (mask(f.actions()) & wanted) == wanted && (fresh & wanted) != 0;
-                    case "none" -> (mask(f.actions()) & wanted) == 0;
+                    case "all" -> (allMask(f.actions()) & wanted) == wanted && (fresh & wanted) != 0;
+                    case "none" -> (allMask(f.actions()) & wanted) == 0;
                     default -> (fresh & wanted) != 0;
                 };
                 if (!fits) {
@@ -55,11 +55,15 @@ public class FileAccessType implements RecipeType {
         };
     }
 
-    /** The last list of actions turned into a mask: the engine asks every file recipe about the same list. */
+    /**
+     * The last lists of actions turned into masks, the new actions and all of a pair's: the engine asks every file
+     * recipe about the same two lists (one slot each, or recipes of the "all" kind would turn them over by turns).
+     */
     private record Masked(List<String> names, int mask) {
     }
 
-    private volatile Masked lastMasked = new Masked(List.of(), 0);
+    private volatile Masked lastFresh = new Masked(List.of(), 0);
+    private volatile Masked lastAll = new Masked(List.of(), 0);
 
     /** The last path split into directory and name: likewise asked of every file recipe in turn. */
     private record Split(String path, String dir, String base) {
@@ -76,11 +80,20 @@ public class FileAccessType implements RecipeType {
         return s;
     }
 
-    private int mask(List<String> names) {
-        Masked m = lastMasked;
+    private int freshMask(List<String> names) {
+        Masked m = lastFresh;
         if (m.names() != names) {
             m = new Masked(names, FileActions.mask(names));
-            lastMasked = m;
+            lastFresh = m;
+        }
+        return m.mask();
+    }
+
+    private int allMask(List<String> names) {
+        Masked m = lastAll;
+        if (m.names() != names) {
+            m = new Masked(names, FileActions.mask(names));
+            lastAll = m;
         }
         return m.mask();
     }

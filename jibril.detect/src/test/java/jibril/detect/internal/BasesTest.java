@@ -37,6 +37,85 @@ class BasesTest {
         assertNull(Bases.anchoredPrefix("^/a[]|]|/b"));
     }
 
+    @Test
+    void unanchoredRegexesGiveTheTextTheyDemand() {
+        assertEquals("/.aws/credentials", Bases.requiredLiteral("/\\.aws/credentials$"));
+        assertEquals("/.ssh/authorized_keys", Bases.requiredLiteral("/\\.ssh/authorized_keys2?$"));
+        assertEquals("/usr/lib/jvm/", Bases.requiredLiteral("^/usr/lib/jvm/.*/lib/(amd64|arm)/.*jdwp\\.so$"));
+        assertEquals("/.config/gh/hosts.yml", Bases.requiredLiteral("/\\.config/gh/hosts\\.yml$"));
+        assertEquals("/x", Bases.requiredLiteral("\\d\\d/x"), "a class escape ends the run");
+        assertEquals("/a", Bases.requiredLiteral("/ab{0,12}"), "the bounds of a quantifier are not text");
+        assertEquals("/lib/", Bases.requiredLiteral("[a-z]+/lib/[0-9]"));
+        assertEquals("/ab", Bases.requiredLiteral("/ab+c?"));
+    }
+
+    @Test
+    void aCaseFoldedRegexDemandsItsTextInAnyCase() {
+        assertEquals("xmrig.json", Bases.requiredLiteral(Bases.withoutFoldFlag("(?i)/\\.?xmrig\\.json$")));
+        assertTrue(Bases.containsIgnoreCase("/opt/XMRig.JSON", "xmrig.json"));
+        assertTrue(Bases.containsIgnoreCase("xmrig.json", "xmrig.json"));
+        assertTrue(!Bases.containsIgnoreCase("/opt/xmrig.jso", "xmrig.json"));
+        assertEquals(null, Bases.withoutFoldFlag("/a(?i)b"));
+    }
+
+    @Test
+    void whereTheTextIsNotCertainThereIsNone() {
+        assertNull(Bases.requiredLiteral("/(sh|bash|dash)$"), "inside a group only");
+        assertNull(Bases.requiredLiteral("(?i)/\\.?xmrig\\.json$"), "case folded");
+        assertNull(Bases.requiredLiteral("/etc/shadow|/etc/gshadow"), "an alternative");
+        assertNull(Bases.requiredLiteral(".*"));
+        assertNull(Bases.requiredLiteral("/[a-z]+$"), "one character is no filter");
+        assertNull(Bases.requiredLiteral("\\Q/etc\\E"));
+        assertNull(Bases.requiredLiteral("[/]e[t]c"));
+    }
+
+    /** Every regex of the original recipes and the built-in ones: a path the regex finds contains the text. */
+    @Test
+    void theTextNeverHidesAMatch() throws Exception {
+        List<String> regexes = new ArrayList<>();
+        for (java.nio.file.Path dir : List.of(CompatCorpusTest.CORPUS,
+                java.nio.file.Path.of("src/main/resources/jibril/detect/builtin"))) {
+            if (java.nio.file.Files.isDirectory(dir)) {
+                try (var files = java.nio.file.Files.walk(dir)) {
+                    for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                        for (String line : java.nio.file.Files.readAllLines(f)) {
+                            var m = Pattern.compile("^\\s*-?\\s*regex:\\s*'?(.*?)'?\\s*(#.*)?$").matcher(line);
+                            if (m.find()) {
+                                regexes.add(m.group(1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        List<String> paths = List.of("/home/u/.aws/credentials", "/root/.ssh/authorized_keys2", "/home/a/.ssh/id_rsa",
+                "/home/a/.bashrc", "/usr/bin/python3.11", "/lib64/ld-linux-x86-64.so.2", "/root/.kube/config",
+                "/opt/xmrig-6/config.json", "/home/u/.config/gcloud/credentials.db", "/usr/bin/base64",
+                "/etc/ssh/ssh_host_rsa_key", "/proc/1/environ", "/tmp/.x/run", "/home/u/.git-credentials",
+                "/usr/lib/x86_64-linux-gnu/libc.so.6", "/etc/ld.so.preload", "/var/log/auth.log.1", "/etc/passwd",
+                "/usr/share/impacket-secretsdump", "/usr/bin/john", "/usr/sbin/zip2john", "/run/runc-amd64",
+                "/opt/XMRig/.XMRIG.JSON", "/home/u/T-Rex-0.26/config.json", "/opt/SRBMiner-2/pools.txt");
+        int checked = 0;
+        for (String r : regexes) {
+            Pattern p;
+            try {
+                p = Pattern.compile(r);
+            } catch (RuntimeException e) {
+                continue; // a line the simple scan above misread
+            }
+            String folded = Bases.withoutFoldFlag(r);
+            String literal = Bases.requiredLiteral(folded != null ? folded : r);
+            for (String path : paths) {
+                if (literal != null && p.matcher(path).find()) {
+                    assertTrue(folded != null ? Bases.containsIgnoreCase(path, literal) : path.contains(literal),
+                            r + " matches " + path + " but the text is " + literal);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(regexes.size() > 100 && checked >= 10, "regexes " + regexes.size() + ", matches checked " + checked);
+    }
+
     /** Every regex of the original recipes: a path the regex finds always starts with the prefix. */
     @Test
     void thePrefixNeverHidesAMatchOfTheCompatRegexes() throws Exception {
