@@ -296,24 +296,41 @@ static __always_inline void raise_gen(__u64 *gen, __u64 seq)
 
 /* A new pair's notice, with the file's metadata as the files map has it (struct pair_notice), or a plain notice
  * when the file has no entry (the map was full, or it was reclaimed). */
-static __always_inline void notify_pair(__u32 pid, struct task_file_key *k, __u64 gen)
+static __always_inline void notify_pair(struct task_file_key *k, struct task_file *tf)
 {
-	struct file_info *fi = bpf_map_lookup_elem(&files, &k->file_key);
-	if (!fi) {
-		notify_gen(NOTICE_FILE_PAIR, pid, k->task_key, k->file_key, gen);
-		return;
-	}
 	struct pair_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
 	if (!p) {
 		count(CNT_NOTICE_LOST);
 		return;
 	}
 	p->n.kind = NOTICE_FILE_PAIR;
+	p->n.pid = tf->pid;
+	p->n.key = k->task_key;
+	p->n.seq = k->file_key;
+	p->n.gen = tf->gen;
+	struct file_info *fi = bpf_map_lookup_elem(&files, &k->file_key);
+	if (fi)
+		__builtin_memcpy(&p->f, fi, sizeof(p->f));
+	else
+		__builtin_memset(&p->f, 0, sizeof(p->f));
+	__builtin_memcpy(&p->tf, tf, sizeof(p->tf));
+	bpf_ringbuf_submit(p, 0);
+}
+
+/* NOTICE_FILE_BITS with a copy of the pair as it is now (its new bit set, its gen raised). */
+static __always_inline void notify_bits(__u32 pid, struct task_file_key *k, __u64 gen, struct task_file *tf)
+{
+	struct bits_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
+	if (!p) {
+		count(CNT_NOTICE_LOST);
+		return;
+	}
+	p->n.kind = NOTICE_FILE_BITS;
 	p->n.pid = pid;
 	p->n.key = k->task_key;
 	p->n.seq = k->file_key;
 	p->n.gen = gen;
-	__builtin_memcpy(&p->f, fi, sizeof(p->f));
+	__builtin_memcpy(&p->tf, tf, sizeof(p->tf));
 	bpf_ringbuf_submit(p, 0);
 }
 
@@ -344,7 +361,7 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 		long err = bpf_map_update_elem(&task_file, &k, n, BPF_NOEXIST);
 		if (!err) {
 			count(CNT_FILE_PAIRS);
-			notify_pair(n->pid, &k, n->gen);
+			notify_pair(&k, n);
 			return;
 		}
 		tf = bpf_map_lookup_elem(&task_file, &k); /* another CPU created it meanwhile */
@@ -371,7 +388,7 @@ static __always_inline void record(struct fctx *c, __u64 file_key, __u32 act, __
 	__u64 gen = next_seq();
 	raise_gen(&tf->gen, gen);
 	count(CNT_FILE_BITS);
-	notify_gen(NOTICE_FILE_BITS, bpf_get_current_pid_tgid() >> 32, k.task_key, k.file_key, gen);
+	notify_bits(bpf_get_current_pid_tgid() >> 32, &k, gen, tf);
 }
 
 /* Interns the filesystem type name of sb; 0 if it cannot. A file on the filesystem type this CPU named last costs

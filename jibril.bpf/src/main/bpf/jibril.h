@@ -163,9 +163,9 @@ enum file_counter {
  * FILE key, so {key, seq} is exactly the task_file key; pid is the process's tgid. Only new facts are noticed:
  * repeating an action the pair already has updates counts and last_ns in place and sends nothing. */
 enum file_notice_kind {
-	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair; followed by the file's struct file_info when the files map
-	                        * had it (struct pair_notice) */
-	NOTICE_FILE_BITS = 17, /* an existing pair gained an action bit */
+	NOTICE_FILE_PAIR = 16, /* a new (process, file) pair; followed by the file's struct file_info (zero when the files
+	                        * map did not have it) and the pair's struct task_file (struct pair_notice) */
+	NOTICE_FILE_BITS = 17, /* an existing pair gained an action bit; followed by the pair (struct bits_notice) */
 	NOTICE_FILE_PATH = 18, /* a new path of at most STR_SHORT bytes in the strings dictionary: key is its strings key,
 	                        * and the notice is followed by its struct short_string (struct path_notice) */
 };
@@ -204,12 +204,6 @@ struct file_info {
 	__u32 flags;     /* FILE_* */
 };
 
-/* NOTICE_FILE_PAIR's record when the file is in the files map: a copy of its entry as the pair was made, so that
- * the data layer reports the pair without looking the file up. */
-struct pair_notice {
-	struct notice n;
-	struct file_info f;
-};
 
 /* task_file map key: one (process, file) pair. */
 struct task_file_key {
@@ -230,6 +224,26 @@ struct task_file {
 	__u32 counts[FILE_ACT_COUNT]; /* per FILE_ACT_x, saturating at FILE_COUNT_MAX */
 	__u32 flags;     /* FILE_PATH_TRUNC when the file's path was truncated */
 };
+
+/* NOTICE_FILE_PAIR's record: a copy of the file's files entry as the pair was made (all zero when the files map
+ * did not have it), and of the pair itself, so that the data layer reports the pair without looking either up. */
+struct pair_notice {
+	struct notice n;
+	struct file_info f;
+	struct task_file tf;
+};
+
+/* NOTICE_FILE_BITS's record: a copy of the pair as the new bit left it (a racing writer may have added more). */
+struct bits_notice {
+	struct notice n;
+	struct task_file tf;
+};
+
+/* No padding: userland reads the copies at sizeof(struct notice) (+ sizeof(struct file_info)). */
+_Static_assert(sizeof(struct pair_notice) == sizeof(struct notice) + sizeof(struct file_info) + sizeof(struct task_file),
+	       "struct pair_notice is packed");
+_Static_assert(sizeof(struct bits_notice) == sizeof(struct notice) + sizeof(struct task_file),
+	       "struct bits_notice is packed");
 
 /* (end of files section) */
 

@@ -98,6 +98,8 @@ class FilesProgramTest {
 	private final java.util.Map<Long, String> noticedPaths = new java.util.HashMap<>();
 	/** The file metadata new pairs' notices carried, by file key (the latest). */
 	private final java.util.Map<Long, FileInfo> pairFiles = new java.util.HashMap<>();
+	/** The pair copies of file notices, by (task key, file key), in arrival order. */
+	private final java.util.Map<List<Long>, List<TaskFile>> pairCopies = new java.util.concurrent.ConcurrentHashMap<>();
 
 	@BeforeEach
 	void setUp() throws Exception {
@@ -146,6 +148,12 @@ class FilesProgramTest {
 			if (n.kind() == NoticeLayout.KIND_FILE_PAIR
 					&& r.remaining() >= NoticeLayout.FILE_OFFSET + FileLayout.SIZE) {
 				pairFiles.put(n.seq(), FileLayout.decode(r.slice(NoticeLayout.FILE_OFFSET, FileLayout.SIZE)));
+			}
+			int at = n.kind() == NoticeLayout.KIND_FILE_PAIR ? NoticeLayout.PAIR_OFFSET
+					: n.kind() == NoticeLayout.KIND_FILE_BITS ? NoticeLayout.BITS_PAIR_OFFSET : -1;
+			if (at > 0 && r.remaining() >= at + TaskFileLayout.SIZE) {
+				pairCopies.computeIfAbsent(List.of(n.key(), n.seq()), k -> new java.util.ArrayList<>())
+						.add(TaskFile.decode(r.slice(at, TaskFileLayout.SIZE).order(java.nio.ByteOrder.nativeOrder())));
 			}
 			if (n.kind() == NoticeLayout.KIND_FILE_PATH) {
 				noticedPaths.put(n.key(), StringLayout.decode(r.slice(NoticeLayout.PATH_OFFSET,
@@ -281,6 +289,21 @@ class FilesProgramTest {
 		assertTrue(noticedA != null && noticedA.pathKey() == aKey
 				&& noticedA.ino() == ((Number) attrs.get("ino")).longValue() || counter(Counter.NOTICE_LOST) > 0,
 				"the new pair's notice carried a.txt's files entry: " + noticedA);
+		// Each notice of the pair carried the pair as its change left it: together they hold every action, all
+		// with the pair's pid and first time, each with the generation its notice took or a later one.
+		List<TaskFile> copies = pairCopies.getOrDefault(List.of(jvm, aKey), List.of());
+		TaskFile nowA = pair(jvm, a); // renamed since onA was read
+		if (counter(Counter.NOTICE_LOST) == 0) {
+			int union = 0;
+			for (TaskFile copy : copies) {
+				union |= copy.actions();
+				assertEquals(onA.firstNs(), copy.firstNs(), "a copy of (jvm, a.txt): " + copy);
+				assertEquals(onA.pid(), copy.pid());
+				assertEquals(0, copy.actions() & ~nowA.actions(), "no action the pair does not have");
+				assertTrue(copy.gen() > 0 && copy.gen() <= nowA.gen());
+			}
+			assertEquals(nowA.actions(), union, "the copies of (jvm, a.txt) hold its actions: " + copies);
+		}
 		assertTrue(a.toString().equals(noticedPaths.get(aKey)) || counter(Counter.PATH_NOTICE_LOST) > 0,
 				"a.txt's path came with its notice: " + noticedPaths.get(aKey));
 		noticedPaths.forEach((k, text) -> assertEquals(Keys.stringKey(text), k, "a noticed path under its own key"));

@@ -157,6 +157,8 @@ public class DataLayerTest {
             assertTrue(childs.toString(), childs.stream().allMatch(f -> f.process().pid() == cpid));
             assertEquals("answered from the index: " + fileStatus(), indexed + 1, fileStatus("file_queries_indexed"));
             assertTrue(fileStatus("file_index_pairs") > 0);
+            // The kernel's file notices carry their pair: they were reported from those copies, not map reads.
+            assertTrue(fileStatus().toString(), fileStatus("file_pairs_from_copies") > 0);
         } finally {
             reg.unregister();
         }

@@ -40,11 +40,15 @@ public final class NoticeLayout {
 	/** NOTICE_FORK: a new process was forked. */
 	public static final int KIND_FORK = 3;
 	/**
-	 * NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. When the files map
-	 * had the file, its struct file_info follows at {@link #FILE_OFFSET} (struct pair_notice).
+	 * NOTICE_FILE_PAIR: a new (process, file) pair in task_file; key = task key, seq = file key. The file's struct
+	 * file_info follows at {@link #FILE_OFFSET}, the pair's struct task_file as it was made at {@link #PAIR_OFFSET}
+	 * (struct pair_notice).
 	 */
 	public static final int KIND_FILE_PAIR = 16;
-	/** NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key. */
+	/**
+	 * NOTICE_FILE_BITS: a task_file pair gained an action bit; key = task key, seq = file key; the pair as the bit
+	 * left it follows at {@link #BITS_PAIR_OFFSET} (struct bits_notice).
+	 */
 	public static final int KIND_FILE_BITS = 17;
 
 	/**
@@ -54,8 +58,15 @@ public final class NoticeLayout {
 	 */
 	public static final int KIND_FILE_PATH = 18;
 
-	/** Offset of the struct file_info in a KIND_FILE_PAIR record that has one (sizeof(struct notice)). */
+	/**
+	 * Offset of the struct file_info in a KIND_FILE_PAIR record (sizeof(struct notice)); all zero when the files map
+	 * did not have the file.
+	 */
 	public static final int FILE_OFFSET = SIZE;
+	/** Offset of the pair's struct task_file in a KIND_FILE_PAIR record (struct pair_notice). */
+	public static final int PAIR_OFFSET = FILE_OFFSET + FileLayout.SIZE;
+	/** Offset of the pair's struct task_file in a KIND_FILE_BITS record (struct bits_notice). */
+	public static final int BITS_PAIR_OFFSET = SIZE;
 
 	/** Offset of the struct short_string in a KIND_FILE_PATH record (sizeof(struct notice)). */
 	public static final int PATH_OFFSET = SIZE;

@@ -211,6 +211,21 @@ class LayoutTest {
 		assertEquals("map", t.kindName());
 	}
 
+	/**
+	 * struct pair_notice and bits_notice are not in the BTF (only pointers to ring records use them); jibril.h
+	 * asserts that they have no padding, so their members sit where the sizes the BTF checks above put them.
+	 */
+	@Test
+	void fileNoticesCarryTheirPair() throws Exception {
+		assertEquals(NoticeLayout.SIZE, NoticeLayout.FILE_OFFSET);
+		assertEquals(NoticeLayout.SIZE + FileLayout.SIZE, NoticeLayout.PAIR_OFFSET);
+		assertEquals(NoticeLayout.SIZE, NoticeLayout.BITS_PAIR_OFFSET);
+		assertTrue(header.contains("_Static_assert(sizeof(struct pair_notice) == sizeof(struct notice) + "
+				+ "sizeof(struct file_info) + sizeof(struct task_file)"), "jibril.h asserts pair_notice's layout");
+		assertTrue(header.contains("_Static_assert(sizeof(struct bits_notice) == sizeof(struct notice) + "
+				+ "sizeof(struct task_file)"), "jibril.h asserts bits_notice's layout");
+	}
+
 	@Test
 	void sharedStructsAreTheSameInEveryObject() {
 		for (String shared : List.of("task", "string", "notice")) {

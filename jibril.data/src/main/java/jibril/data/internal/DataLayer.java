@@ -38,6 +38,7 @@ import jibril.bpf.layout.FlowLayout;
 import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
 import jibril.bpf.layout.StringLayout;
+import jibril.bpf.layout.TaskFileLayout;
 import jibril.bpf.layout.TaskLayout;
 import jibril.bpf.layout.TaskLayout.Task;
 import jibril.core.api.BpfServices;
@@ -136,7 +137,8 @@ public class DataLayer implements Query, StatusSource {
      * A notice waiting for the data thread, with the file's metadata or the flow when a new pair's notice carried
      * it (else null).
      */
-    private record Queued(Notice notice, FileLayout.FileInfo file, FlowLayout.Flow flow) {
+    /** A notice with what its record carried: a file's metadata, a file pair, a flow (each or none). */
+    private record Queued(Notice notice, FileLayout.FileInfo file, TaskFileLayout.TaskFile pair, FlowLayout.Flow flow) {
     }
 
     private final BlockingQueue<Queued> notices = new ArrayBlockingQueue<>(65_536);
@@ -252,14 +254,21 @@ public class DataLayer implements Query, StatusSource {
                 || wantFlows && net != null && net.handles(kind) || wantFiles && fileArea != null && fileArea.handles(kind);
         if (wanted) {
             FileLayout.FileInfo file = null;
+            TaskFileLayout.TaskFile pair = null;
             if (kind == NoticeLayout.KIND_FILE_PAIR && record.remaining() >= NoticeLayout.FILE_OFFSET + FileLayout.SIZE) {
                 file = FileLayout.decode(record.slice(record.position() + NoticeLayout.FILE_OFFSET, FileLayout.SIZE));
+            }
+            int pairAt = kind == NoticeLayout.KIND_FILE_PAIR ? NoticeLayout.PAIR_OFFSET
+                    : kind == NoticeLayout.KIND_FILE_BITS ? NoticeLayout.BITS_PAIR_OFFSET : -1;
+            if (pairAt > 0 && record.remaining() >= pairAt + TaskFileLayout.SIZE) {
+                pair = TaskFileLayout.TaskFile.decode(record.slice(record.position() + pairAt, TaskFileLayout.SIZE)
+                        .order(ByteOrder.nativeOrder()));
             }
             FlowLayout.Flow flow = null;
             if (kind == NoticeLayout.KIND_TASK_FLOW && record.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
                 flow = FlowLayout.Flow.decode(record.slice(record.position() + NoticeLayout.FLOW_OFFSET, FlowLayout.SIZE));
             }
-            if (notices.offer(new Queued(n, file, flow))) {
+            if (notices.offer(new Queued(n, file, pair, flow))) {
                 noticesQueued.incrementAndGet();
             } else {
                 noticesDropped.incrementAndGet(); // the next sweep finds it
@@ -322,8 +331,12 @@ public class DataLayer implements Query, StatusSource {
                 if (look && wantFiles && fileArea != null) {
                     fileArea.maintainIndex();
                 }
-                Queued q = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
+                boolean merging = fileArea != null && fileArea.pending() > 0;
+                Queued q = merging ? notices.poll() : notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
                 if (q == null) {
+                    if (merging) {
+                        fileArea.flush(this::tellFile); // the queue ran dry: what the notices brought is reported
+                    }
                     continue;
                 }
                 Notice n = q.notice();
@@ -335,7 +348,7 @@ public class DataLayer implements Query, StatusSource {
                         report(t, false);
                     }
                 } else if (fileArea != null && fileArea.handles(n.kind())) {
-                    fileArea.onNotice(n, q.file(), index, noticesQueued.get(), this::tellFile);
+                    fileArea.onNotice(n, q.file(), q.pair(), index, noticesQueued.get(), this::tellFile);
                 } else if (net != null) {
                     net.onNotice(n, q.flow(), index, noticesQueued.get(), this::tellFlow, this::tellDomain);
                 }

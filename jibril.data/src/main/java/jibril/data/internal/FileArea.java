@@ -87,9 +87,16 @@ final class FileArea {
      * @param index the notice's number in queue order
      * @param queuedBefore the number of the last notice queued before this call
      * @param file the file's metadata when the notice carried it (a new pair's), else null: it is looked up
+     * @param copy the pair as the notice's change left it, when the notice carried it (the kernel's do): it is
+     *        merged with the other notices of the pair until the queue runs dry ({@link #flush}), then reported
+     *        without a read of the map; else null: the pair is read
      */
-    void onNotice(Notice n, FileInfo file, long index, long queuedBefore,
+    void onNotice(Notice n, FileInfo file, TaskFile copy, long index, long queuedBefore,
             BiConsumer<FileRecord, List<String>> onFile) {
+        if (copy != null) {
+            merge(n, file, copy, onFile);
+            return;
+        }
         if (coalescer.coveredOrRead(n.key(), n.seq(), index, queuedBefore)) {
             // An earlier read of this pair, made after this notice was queued, saw this change already (bits only
             // accumulate): its generation is reported with that read.
@@ -115,6 +122,84 @@ final class FileArea {
         }
     }
 
+    /** A pair that notices brought, to be reported at the next {@link #flush}: the newest copy, every generation. */
+    private static final class Pending {
+        TaskFile tf;
+        FileInfo file;
+        long[] gens = new long[4];
+        int n;
+
+        void gen(long g) {
+            if (n == gens.length) {
+                gens = java.util.Arrays.copyOf(gens, n * 2);
+            }
+            gens[n++] = g;
+        }
+    }
+
+    /** Pairs brought by notices and not yet reported (the data layer's thread only), in arrival order. */
+    private final Map<TaskFileLayout.Key, Pending> pending = new LinkedHashMap<>();
+    /** Flushed at this many pairs even while notices keep coming (bounds the memory and the delay). */
+    static final int MAX_PENDING = 4096;
+    final AtomicLong pairsFromCopies = new AtomicLong();
+    final AtomicLong copiesMerged = new AtomicLong();
+
+    int pending() {
+        return pending.size();
+    }
+
+    private void merge(Notice n, FileInfo file, TaskFile copy, BiConsumer<FileRecord, List<String>> onFile) {
+        TaskFileLayout.Key key = new TaskFileLayout.Key(n.key(), n.seq());
+        Pending p = pending.get(key);
+        if (p == null) {
+            p = new Pending();
+            pending.put(key, p);
+        } else {
+            copiesMerged.incrementAndGet();
+        }
+        // Bits only accumulate and the kernel raises gen before it copies: the copy of highest gen holds the others.
+        if (p.tf == null || copy.gen() >= p.tf.gen()) {
+            p.tf = copy;
+        }
+        if (file != null && file.pathKey() == key.fileKey()) {
+            p.file = file;
+        }
+        p.gen(n.gen());
+        p.gen(copy.gen());
+        if (pending.size() >= MAX_PENDING) {
+            flush(onFile);
+        }
+    }
+
+    /**
+     * Reports every pending pair once, with its newest copy, and claims every generation its notices brought. The
+     * copy's own generation is claimed first: when it was claimed already (a sweep found the pair), it is not
+     * reported again.
+     */
+    void flush(BiConsumer<FileRecord, List<String>> onFile) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<TaskFileLayout.Key, Pending>> all = new ArrayList<>(pending.entrySet());
+        pending.clear();
+        for (Map.Entry<TaskFileLayout.Key, Pending> e : all) {
+            Pending p = e.getValue();
+            boolean fresh = pairs.claim(p.tf.gen());
+            for (int i = 0; i < p.n; i++) {
+                claimNoticed(p.gens[i]);
+            }
+            if (fresh) {
+                pairsFromCopies.incrementAndGet();
+                if (p.file != null) {
+                    filesFromNotices.incrementAndGet();
+                    reportWith(e.getKey(), p.tf, p.file, onFile);
+                } else {
+                    report(e.getKey(), p.tf, onFile);
+                }
+            }
+        }
+    }
+
     private void claimNoticed(long gen) {
         if (gen != 0) {
             pairs.claim(gen);
@@ -124,11 +209,13 @@ final class FileArea {
     /** A sweep when no listener wants file observations: the cursor follows the kernel, nothing is read. */
     void skip() {
         index = null;
+        pending.clear(); // nobody listens: their generations are skipped with the rest
         pairs.skipTo(DataLayer.readU64(seq, 0));
         saveCursor();
     }
 
     void sweep(BiConsumer<FileRecord, List<String>> onFile) {
+        flush(onFile);
         long global = DataLayer.readU64(seq, 0);
         if (pairs.caughtUp()) {
             // Every generation up to the previous sweep's sequence came by notice: nothing for a walk to find
@@ -335,6 +422,8 @@ final class FileArea {
         s.put("file_sweep_walks_skipped", walksSkipped.get());
         s.put("file_pairs_missed", pairs.missed());
         s.put("file_notices_covered", coalescer.covered());
+        s.put("file_pairs_from_copies", pairsFromCopies.get());
+        s.put("file_copies_merged", copiesMerged.get());
         s.put("file_cursor", pairs.cursor());
         PairIndex ix = index;
         s.put("file_index_pairs", ix == null ? -1 : ix.total());
