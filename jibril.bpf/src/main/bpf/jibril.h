@@ -356,12 +356,6 @@ struct flow {
 	__u64 gen;
 };
 
-/* NOTICE_TASK_FLOW's record for a new pair: a copy of the flow as it was when the pair was made, so that the data
- * layer reports the pair without looking the flow up. */
-struct flow_notice {
-	struct notice n;
-	struct flow f;
-};
 
 /* task_flow actions: what a process did on a flow. */
 #define NET_ACT_CONNECT 0x1 /* connect() (TCP: SYN sent; UDP/ICMP: socket connected) */
@@ -384,6 +378,25 @@ struct task_flow {
 	__u64 last_ns;
 	__u64 gen;
 };
+
+/* NOTICE_TASK_FLOW's record for a new pair: a copy of the flow as it was when the pair was made, and of the pair,
+ * so that the data layer reports the pair without looking either up. */
+struct flow_notice {
+	struct notice n;
+	struct flow f;
+	struct task_flow tf;
+};
+
+/* NOTICE_TASK_FLOW's record for a pair that gained an action: a copy of the pair as the action left it. */
+struct flow_bits_notice {
+	struct notice n;
+	struct task_flow tf;
+};
+
+_Static_assert(sizeof(struct flow_notice) == sizeof(struct notice) + sizeof(struct flow) + sizeof(struct task_flow),
+	       "struct flow_notice is packed");
+_Static_assert(sizeof(struct flow_bits_notice) == sizeof(struct notice) + sizeof(struct task_flow),
+	       "struct flow_bits_notice is packed");
 
 /* The most UDP payload bytes of one DNS answer that are kept (the classic UDP limit). */
 #define DNS_MAX 512

@@ -382,8 +382,9 @@ static __always_inline __u64 ender(struct flow *f, __u64 bit)
 	return (f->flags & (FLOW_END_LOCAL | FLOW_END_REMOTE)) ? 0 : bit;
 }
 
-/* A new task_flow pair's notice, with the flow as it is now (struct flow_notice). */
-static __always_inline void notify_task_flow(__u32 pid, struct task_flow_key *tk, struct flow *f, __u64 gen)
+/* A new task_flow pair's notice, with the flow as it is now and the pair as it was made (struct flow_notice). */
+static __always_inline void notify_task_flow(__u32 pid, struct task_flow_key *tk, struct flow *f,
+					     struct task_flow *tf)
 {
 	struct flow_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
 	if (!p) {
@@ -394,8 +395,26 @@ static __always_inline void notify_task_flow(__u32 pid, struct task_flow_key *tk
 	p->n.pid = pid;
 	p->n.key = tk->task_key;
 	p->n.seq = tk->flow_key;
-	p->n.gen = gen;
+	p->n.gen = tf->gen;
 	__builtin_memcpy(&p->f, f, sizeof(p->f));
+	__builtin_memcpy(&p->tf, tf, sizeof(p->tf));
+	bpf_ringbuf_submit(p, 0);
+}
+
+/* A pair's new action, with the pair as the action left it (struct flow_bits_notice). */
+static __always_inline void notify_flow_bits(__u32 pid, struct task_flow_key *tk, struct task_flow *tf, __u64 gen)
+{
+	struct flow_bits_notice *p = bpf_ringbuf_reserve(&notices, sizeof(*p), 0);
+	if (!p) {
+		count(CNT_NOTICE_LOST);
+		return;
+	}
+	p->n.kind = NOTICE_TASK_FLOW;
+	p->n.pid = pid;
+	p->n.key = tk->task_key;
+	p->n.seq = tk->flow_key;
+	p->n.gen = gen;
+	__builtin_memcpy(&p->tf, tf, sizeof(p->tf));
 	bpf_ringbuf_submit(p, 0);
 }
 
@@ -426,7 +445,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 		struct task_flow v = { .actions = action, .first_ns = now, .last_ns = now, .gen = pair_gen() };
 		long err = bpf_map_update_elem(&task_flow, &tk, &v, BPF_NOEXIST);
 		if (err == 0) {
-			notify_task_flow(pid, &tk, f, v.gen);
+			notify_task_flow(pid, &tk, f, &v);
 			return;
 		}
 		if (err != -EEXIST) {
@@ -445,7 +464,7 @@ static __always_inline void flow_did(struct flow *t, __u64 init, __u64 action, i
 		return;
 	__u64 gen = pair_gen();
 	tf->gen = gen;
-	notify_gen(NOTICE_TASK_FLOW, pid, tk.task_key, k, gen);
+	notify_flow_bits(pid, &tk, tf, gen);
 }
 
 static __always_inline void task_did(struct flow *t, __u64 init, __u64 action)

@@ -55,6 +55,8 @@ class NetProgramTest {
 	private RingBuffer ring;
 	private Path pinRoot;
 	private NetSupport.NetnsPair netns;
+	/** The pair copies of task_flow notices, by (task key, flow key), in arrival order. */
+	private final java.util.Map<List<Long>, List<TaskFlow>> pairCopies = new java.util.concurrent.ConcurrentHashMap<>();
 	private final List<Notice> notices = new ArrayList<>();
 	/** The flows that new task_flow pairs' notices carried, by flow key (the latest). */
 	private final java.util.Map<Long, Flow> noticedFlows = new java.util.HashMap<>();
@@ -102,6 +104,14 @@ class NetProgramTest {
 			notices.add(n);
 			if (n.kind() == NoticeLayout.KIND_TASK_FLOW && r.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
 				noticedFlows.put(n.seq(), Flow.decode(r.slice(NoticeLayout.FLOW_OFFSET, FlowLayout.SIZE)));
+			}
+			if (n.kind() == NoticeLayout.KIND_TASK_FLOW) { // every pair notice carries the pair as it left it
+				int at = r.remaining() >= NoticeLayout.FLOW_PAIR_OFFSET + TaskFlowLayout.SIZE
+						? NoticeLayout.FLOW_PAIR_OFFSET : NoticeLayout.FLOW_BITS_PAIR_OFFSET;
+				if (r.remaining() >= at + TaskFlowLayout.SIZE) {
+					pairCopies.computeIfAbsent(List.of(n.key(), n.seq()), k -> new java.util.ArrayList<>())
+							.add(TaskFlow.decode(r.slice(at, TaskFlowLayout.SIZE).order(java.nio.ByteOrder.nativeOrder())));
+				}
 			}
 		});
 	}
@@ -174,6 +184,16 @@ class NetProgramTest {
 				assertEquals(c.localPort(), noticed.localPort());
 				assertEquals(c.remotePort(), noticed.remotePort());
 				assertEquals(c.remote(), noticed.remote());
+				// Together the copies the client pair's notices carried hold its actions, with its first time.
+				drainNotices();
+				TaskFlow nowCt = awaitTaskFlow(me, ck, NetLayout.ACT_CONNECT);
+				long union = 0;
+				for (TaskFlow copy : pairCopies.getOrDefault(List.of(me, ck), List.of())) {
+					union |= copy.actions();
+					assertEquals(nowCt.firstNs(), copy.firstNs(), copy.toString());
+					assertTrue(copy.gen() > 0 && copy.gen() <= nowCt.gen(), copy + " vs " + nowCt);
+				}
+				assertEquals(nowCt.actions(), union, "the copies hold the pair's actions");
 			}
 		}
 		assertNotNull(net.map("tasks").lookup(KernelSupport.u64(me)), "the test JVM is in the tasks map");

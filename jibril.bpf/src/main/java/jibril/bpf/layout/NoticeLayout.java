@@ -78,12 +78,20 @@ public final class NoticeLayout {
 	/**
 	 * NOTICE_TASK_FLOW: a task_flow pair is new or gained an action. key: the task key; seq: the flow key; pid: the
 	 * process's tgid; gen: the pair's new generation (net_seq). A new pair's notice is followed by its struct flow
-	 * at {@link #FLOW_OFFSET} (struct flow_notice).
+	 * at {@link #FLOW_OFFSET} and the pair at {@link #FLOW_PAIR_OFFSET} (struct flow_notice); a new action's by the
+	 * pair at {@link #FLOW_BITS_PAIR_OFFSET} (struct flow_bits_notice).
 	 */
 	public static final int KIND_TASK_FLOW = 33;
 
 	/** Offset of the struct flow in a KIND_TASK_FLOW record of a new pair (sizeof(struct notice)). */
 	public static final int FLOW_OFFSET = SIZE;
+	/** Offset of the pair's struct task_flow in a KIND_TASK_FLOW record of a new pair (struct flow_notice). */
+	public static final int FLOW_PAIR_OFFSET = FLOW_OFFSET + FlowLayout.SIZE;
+	/**
+	 * Offset of the pair's struct task_flow in a KIND_TASK_FLOW record of a pair that gained an action (struct
+	 * flow_bits_notice); a record of this size has no flow.
+	 */
+	public static final int FLOW_BITS_PAIR_OFFSET = SIZE;
 	/** NOTICE_DNS: a new dns_answers entry. key: its key; seq: the flow key of the receiving flow; pid: 0. */
 	public static final int KIND_DNS = 34;
 	/**

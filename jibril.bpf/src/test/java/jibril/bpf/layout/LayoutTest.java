@@ -224,6 +224,12 @@ class LayoutTest {
 				+ "sizeof(struct file_info) + sizeof(struct task_file)"), "jibril.h asserts pair_notice's layout");
 		assertTrue(header.contains("_Static_assert(sizeof(struct bits_notice) == sizeof(struct notice) + "
 				+ "sizeof(struct task_file)"), "jibril.h asserts bits_notice's layout");
+		assertEquals(NoticeLayout.SIZE + FlowLayout.SIZE, NoticeLayout.FLOW_PAIR_OFFSET);
+		assertEquals(NoticeLayout.SIZE, NoticeLayout.FLOW_BITS_PAIR_OFFSET);
+		assertTrue(header.contains("_Static_assert(sizeof(struct flow_notice) == sizeof(struct notice) + "
+				+ "sizeof(struct flow) + sizeof(struct task_flow)"), "jibril.h asserts flow_notice's layout");
+		assertTrue(header.contains("_Static_assert(sizeof(struct flow_bits_notice) == sizeof(struct notice) + "
+				+ "sizeof(struct task_flow)"), "jibril.h asserts flow_bits_notice's layout");
 	}
 
 	@Test

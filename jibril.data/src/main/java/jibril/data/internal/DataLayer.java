@@ -39,6 +39,7 @@ import jibril.bpf.layout.NoticeLayout;
 import jibril.bpf.layout.NoticeLayout.Notice;
 import jibril.bpf.layout.StringLayout;
 import jibril.bpf.layout.TaskFileLayout;
+import jibril.bpf.layout.TaskFlowLayout;
 import jibril.bpf.layout.TaskLayout;
 import jibril.bpf.layout.TaskLayout.Task;
 import jibril.core.api.BpfServices;
@@ -138,7 +139,8 @@ public class DataLayer implements Query, StatusSource {
      * it (else null).
      */
     /** A notice with what its record carried: a file's metadata, a file pair, a flow (each or none). */
-    private record Queued(Notice notice, FileLayout.FileInfo file, TaskFileLayout.TaskFile pair, FlowLayout.Flow flow) {
+    private record Queued(Notice notice, FileLayout.FileInfo file, TaskFileLayout.TaskFile pair, FlowLayout.Flow flow,
+            TaskFlowLayout.TaskFlow flowPair) {
     }
 
     private final BlockingQueue<Queued> notices = new ArrayBlockingQueue<>(65_536);
@@ -265,10 +267,21 @@ public class DataLayer implements Query, StatusSource {
                         .order(ByteOrder.nativeOrder()));
             }
             FlowLayout.Flow flow = null;
-            if (kind == NoticeLayout.KIND_TASK_FLOW && record.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
-                flow = FlowLayout.Flow.decode(record.slice(record.position() + NoticeLayout.FLOW_OFFSET, FlowLayout.SIZE));
+            TaskFlowLayout.TaskFlow flowPair = null;
+            if (kind == NoticeLayout.KIND_TASK_FLOW) {
+                if (record.remaining() >= NoticeLayout.FLOW_OFFSET + FlowLayout.SIZE) {
+                    flow = FlowLayout.Flow.decode(record.slice(record.position() + NoticeLayout.FLOW_OFFSET,
+                            FlowLayout.SIZE));
+                    if (record.remaining() >= NoticeLayout.FLOW_PAIR_OFFSET + TaskFlowLayout.SIZE) {
+                        flowPair = TaskFlowLayout.TaskFlow.decode(record.slice(record.position()
+                                + NoticeLayout.FLOW_PAIR_OFFSET, TaskFlowLayout.SIZE).order(ByteOrder.nativeOrder()));
+                    }
+                } else if (record.remaining() >= NoticeLayout.FLOW_BITS_PAIR_OFFSET + TaskFlowLayout.SIZE) {
+                    flowPair = TaskFlowLayout.TaskFlow.decode(record.slice(record.position()
+                            + NoticeLayout.FLOW_BITS_PAIR_OFFSET, TaskFlowLayout.SIZE).order(ByteOrder.nativeOrder()));
+                }
             }
-            if (notices.offer(new Queued(n, file, pair, flow))) {
+            if (notices.offer(new Queued(n, file, pair, flow, flowPair))) {
                 noticesQueued.incrementAndGet();
             } else {
                 noticesDropped.incrementAndGet(); // the next sweep finds it
@@ -331,11 +344,16 @@ public class DataLayer implements Query, StatusSource {
                 if (look && wantFiles && fileArea != null) {
                     fileArea.maintainIndex();
                 }
-                boolean merging = fileArea != null && fileArea.pending() > 0;
+                boolean merging = fileArea != null && fileArea.pending() > 0 || net != null && net.pending() > 0;
                 Queued q = merging ? notices.poll() : notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
                 if (q == null) {
-                    if (merging) {
-                        fileArea.flush(this::tellFile); // the queue ran dry: what the notices brought is reported
+                    if (merging) { // the queue ran dry: what the notices brought is reported
+                        if (fileArea != null) {
+                            fileArea.flush(this::tellFile);
+                        }
+                        if (net != null) {
+                            net.flush(this::tellFlow);
+                        }
                     }
                     continue;
                 }
@@ -350,7 +368,7 @@ public class DataLayer implements Query, StatusSource {
                 } else if (fileArea != null && fileArea.handles(n.kind())) {
                     fileArea.onNotice(n, q.file(), q.pair(), index, noticesQueued.get(), this::tellFile);
                 } else if (net != null) {
-                    net.onNotice(n, q.flow(), index, noticesQueued.get(), this::tellFlow, this::tellDomain);
+                    net.onNotice(n, q.flow(), q.flowPair(), index, noticesQueued.get(), this::tellFlow, this::tellDomain);
                 }
             } catch (InterruptedException e) {
                 return;
