@@ -135,10 +135,9 @@ public class DataLayer implements Query, StatusSource {
 
     private final TaskStore.Clock clock = new TaskStore.Clock();
     /**
-     * A notice waiting for the data thread, with the file's metadata or the flow when a new pair's notice carried
-     * it (else null).
+     * A notice waiting for the data thread, with what its record carried (else null): a new file pair's file
+     * metadata, a file pair's copy, a new flow pair's flow, a flow pair's copy.
      */
-    /** A notice with what its record carried: a file's metadata, a file pair, a flow (each or none). */
     private record Queued(Notice notice, FileLayout.FileInfo file, TaskFileLayout.TaskFile pair, FlowLayout.Flow flow,
             TaskFlowLayout.TaskFlow flowPair) {
     }
