@@ -63,13 +63,7 @@ public class DataLayerTest {
     }
 
     private long fileStatus(String key) throws Exception {
-        var refs = context.getServiceReferences(StatusSource.class, "(" + StatusSource.NAME + "=data)");
-        StatusSource data = context.getService(refs.iterator().next());
-        try {
-            return ((Number) ((Map<?, ?>) data.status().get("files")).get(key)).longValue();
-        } finally {
-            context.ungetService(refs.iterator().next());
-        }
+        return ((Number) fileStatus().get(key)).longValue();
     }
 
     @Test

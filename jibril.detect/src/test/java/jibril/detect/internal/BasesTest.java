@@ -72,22 +72,8 @@ class BasesTest {
     /** Every regex of the original recipes and the built-in ones: a path the regex finds contains the text. */
     @Test
     void theTextNeverHidesAMatch() throws Exception {
-        List<String> regexes = new ArrayList<>();
-        for (java.nio.file.Path dir : List.of(CompatCorpusTest.CORPUS,
-                java.nio.file.Path.of("src/main/resources/jibril/detect/builtin"))) {
-            if (java.nio.file.Files.isDirectory(dir)) {
-                try (var files = java.nio.file.Files.walk(dir)) {
-                    for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                        for (String line : java.nio.file.Files.readAllLines(f)) {
-                            var m = Pattern.compile("^\\s*-?\\s*regex:\\s*'?(.*?)'?\\s*(#.*)?$").matcher(line);
-                            if (m.find()) {
-                                regexes.add(m.group(1));
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        List<String> regexes = regexesIn(CompatCorpusTest.CORPUS,
+                java.nio.file.Path.of("src/main/resources/jibril/detect/builtin"));
         List<String> paths = List.of("/home/u/.aws/credentials", "/root/.ssh/authorized_keys2", "/home/a/.ssh/id_rsa",
                 "/home/a/.bashrc", "/usr/bin/python3.11", "/lib64/ld-linux-x86-64.so.2", "/root/.kube/config",
                 "/opt/xmrig-6/config.json", "/home/u/.config/gcloud/credentials.db", "/usr/bin/base64",
@@ -119,20 +105,7 @@ class BasesTest {
     /** Every regex of the original recipes: a path the regex finds always starts with the prefix. */
     @Test
     void thePrefixNeverHidesAMatchOfTheCompatRegexes() throws Exception {
-        List<String> regexes = new ArrayList<>();
-        java.nio.file.Path corpus = CompatCorpusTest.CORPUS;
-        if (java.nio.file.Files.isDirectory(corpus)) {
-            try (var files = java.nio.file.Files.walk(corpus)) {
-                for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                    for (String line : java.nio.file.Files.readAllLines(f)) {
-                        var m = Pattern.compile("^\\s*-?\\s*regex:\\s*'?(.*?)'?\\s*(#.*)?$").matcher(line);
-                        if (m.find()) {
-                            regexes.add(m.group(1));
-                        }
-                    }
-                }
-            }
-        }
+        List<String> regexes = regexesIn(CompatCorpusTest.CORPUS);
         regexes.addAll(List.of("^/proc/[0-9]+/maps$", "^/ab?c", "^/usr/lib(64)?/security/pam_.*\\.so$"));
         List<String> paths = List.of("/proc/1/maps", "/proc/self/maps", "/ac", "/abc", "/usr/lib/security/pam_unix.so",
                 "/usr/lib64/security/pam_x.so", "/sys/class/hwmon/hwmon0/temp", "/etc/shadow", "/tmp/x",
@@ -154,5 +127,27 @@ class BasesTest {
             }
         }
         assertTrue(checked >= 5, "some matches were checked: " + checked);
+    }
+
+    /** The regex of every {@code regex:} line of the YAML files under these directories (those that exist). */
+    private static List<String> regexesIn(java.nio.file.Path... dirs) throws java.io.IOException {
+        List<String> regexes = new ArrayList<>();
+        Pattern line = Pattern.compile("^\\s*-?\\s*regex:\\s*'?(.*?)'?\\s*(#.*)?$");
+        for (java.nio.file.Path dir : dirs) {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var files = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                    for (String text : java.nio.file.Files.readAllLines(f)) {
+                        var m = line.matcher(text);
+                        if (m.find()) {
+                            regexes.add(m.group(1));
+                        }
+                    }
+                }
+            }
+        }
+        return regexes;
     }
 }
