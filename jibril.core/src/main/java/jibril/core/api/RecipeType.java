@@ -52,6 +52,44 @@ public interface RecipeType {
         default Match exec(ProcessRecord process) {
             return null;
         }
+
+        /**
+         * Which observations this matcher can match at all: the engine asks it about those only (every new file
+         * pair, flow and exec is an observation, and most recipes care about one kind and a few actions). The
+         * default is every observation, so a matcher that does not say is asked about everything, as before.
+         */
+        default Interest interest() {
+            return Interest.ALL;
+        }
+    }
+
+    /**
+     * The observations a matcher can match.
+     *
+     * @param execs       whether {@link Matcher#exec} can match
+     * @param flows       whether {@link Matcher#flow} can match
+     * @param fileActions whether {@link Matcher#file} can match: only for new actions that include one of these (an
+     *                    execution is a file observation with the new action {@code execve}); {@code null} for any
+     *                    file observation, empty for none
+     */
+    record Interest(boolean execs, boolean flows, Set<String> fileActions) {
+        /** Every observation. */
+        public static final Interest ALL = new Interest(true, true, null);
+
+        /** Executions ({@link Matcher#exec}) only. */
+        public static final Interest EXECS = new Interest(true, false, Set.of());
+
+        /** Flows only. */
+        public static final Interest FLOWS = new Interest(false, true, Set.of());
+
+        public Interest {
+            fileActions = fileActions == null ? null : Set.copyOf(fileActions);
+        }
+
+        /** File observations whose new actions include one of these, nothing else. */
+        public static Interest files(Set<String> actions) {
+            return new Interest(false, false, actions);
+        }
     }
 
     /**

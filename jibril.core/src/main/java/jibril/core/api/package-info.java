@@ -9,5 +9,5 @@
  * {@link jibril.core.api.Query}, {@link jibril.core.api.NetPolicy}) are implemented by Jibril's own bundles.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package jibril.core.api;

@@ -38,6 +38,11 @@ public class AlgorithmicDomainsType implements RecipeType {
         int min = threshold;
         return new Matcher() {
             @Override
+            public Interest interest() {
+                return Interest.FLOWS;
+            }
+
+            @Override
             public Match flow(FlowRecord f, List<String> newActions) {
                 if (f.remoteNames().isEmpty() || !flows.matches(f)) {
                     return null;

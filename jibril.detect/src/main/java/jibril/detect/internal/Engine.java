@@ -668,7 +668,17 @@ public class Engine implements ObservationListener, StatusSource {
             return;
         }
         Subject subject = null;
+        int fresh = o instanceof FileObs x ? freshMask(x.actions()) : 0;
         for (Recipe r : recipes) {
+            boolean wanted = switch (o) {
+                case ExecObs x -> r.wantsExec();
+                case FileObs x -> r.wantsFile(fresh);
+                case FlowObs x -> r.flows;
+                default -> true;
+            };
+            if (!wanted) {
+                continue;
+            }
             RecipeType.Match m;
             FileRecord file = null;
             FlowRecord flow = null;
@@ -734,6 +744,18 @@ public class Engine implements ObservationListener, StatusSource {
             r.fired.incrementAndGet();
             publish(r, s, m.note());
         }
+    }
+
+    /** The last list of new actions and its mask: one list per mask comes from the data layer (engine thread). */
+    private List<String> lastActions = List.of();
+    private int lastActionsMask;
+
+    private int freshMask(List<String> actions) {
+        if (actions != lastActions) {
+            lastActionsMask = FileActions.mask(actions);
+            lastActions = actions;
+        }
+        return lastActionsMask;
     }
 
     private record Lineage(List<ProcessRecord> ancestry, long readAtMs) {
@@ -1044,6 +1066,7 @@ public class Engine implements ObservationListener, StatusSource {
         sb.append("  breed: ").append(d.breed()).append(", mechanism: ").append(d.mechanism()).append(", importance: ")
                 .append(d.importance()).append('\n');
         sb.append("  times: ").append(r.times.describe()).append('\n');
+        sb.append("  asked about: ").append(r.describeInterest()).append('\n');
         sb.append("  matched ").append(r.matched.get()).append(", filtered out by arbitrary ").append(r.filtered.get())
                 .append(", repeats ").append(r.repeated.get()).append(", over the times limits ").append(r.limited.get())
                 .append(", fired ").append(r.fired.get()).append(", matcher failures ").append(r.failures.get())

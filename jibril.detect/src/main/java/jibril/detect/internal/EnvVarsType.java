@@ -44,6 +44,11 @@ public class EnvVarsType implements RecipeType {
         }
         return new Matcher() {
             @Override
+            public Interest interest() {
+                return Interest.EXECS;
+            }
+
+            @Override
             public Match exec(ProcessRecord p) {
                 List<String> found = new ArrayList<>();
                 for (String var : environ(p.pid())) {

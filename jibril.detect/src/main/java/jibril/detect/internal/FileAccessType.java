@@ -52,6 +52,12 @@ public class FileAccessType implements RecipeType {
                 Split sp = split(f.path());
                 return bases.matches(sp.path(), sp.dir(), sp.base()) ? Match.YES : null;
             }
+
+            @Override
+            public Interest interest() {
+                // "none" fits a pair whatever its new actions are; "any" and "all" need one of theirs among them
+                return how.equals("none") ? new Interest(false, false, null) : Interest.files(actions);
+            }
         };
     }
 

@@ -14,6 +14,9 @@ final class FileActions {
     static final List<String> ALL = List.of("fasync", "flock", "fsync", "llseek", "mmap", "open", "read", "write",
             "rename", "truncate", "unlink", "create", "close", "link", "execve");
 
+    /** The bit of {@code execve}: an execution is the executed binary's file observation with this action. */
+    static final int EXECVE = 1 << ALL.indexOf("execve");
+
     /**
      * The actions as a bit mask, bit i for {@code ALL.get(i)}; names outside ALL add nothing.
      *

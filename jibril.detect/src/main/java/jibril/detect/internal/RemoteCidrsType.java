@@ -26,6 +26,11 @@ public class RemoteCidrsType implements RecipeType {
         }
         return new Matcher() {
             @Override
+            public Interest interest() {
+                return Interest.FLOWS;
+            }
+
+            @Override
             public Match flow(FlowRecord f, List<String> newActions) {
                 return m.matches(f) ? Match.YES : null;
             }

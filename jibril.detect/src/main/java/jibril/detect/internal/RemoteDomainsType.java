@@ -57,6 +57,11 @@ public class RemoteDomainsType implements RecipeType {
         List<String> prefixes = List.copyOf(names);
         return new Matcher() {
             @Override
+            public Interest interest() {
+                return Interest.FLOWS;
+            }
+
+            @Override
             public Match flow(FlowRecord f, List<String> newActions) {
                 if (f.remoteNames().isEmpty() || !flows.matches(f)) {
                     return null;

@@ -1,5 +1,6 @@
 package jibril.detect.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import jibril.core.api.FileRecord;
 import jibril.core.api.FlowRecord;
 import jibril.core.api.ProcessRecord;
+import jibril.core.api.RecipeType;
 
 /** What the breeds, the arbitrary filters and the rate limits decide, on records made here. */
 class MatchingTest {
@@ -49,6 +51,60 @@ class MatchingTest {
                 """).get(0);
         assertNotNull(none.matcher.file(Recipes.file(CAT, "/a", "open"), List.of("open")));
         assertNull(none.matcher.file(Recipes.file(CAT, "/a", "open", "write"), List.of("write")));
+    }
+
+    @Test
+    void eachRecipeIsAskedOnlyAboutWhatItCanMatch() {
+        int read = FileActions.mask(List.of("read"));
+        int write = FileActions.mask(List.of("write"));
+        int open = FileActions.mask(List.of("open"));
+        Recipe any = Recipes.compile("""
+                - name: r
+                  breed: file_access
+                  file_actions: [read_related]
+                  bases: [{dir: /etc, base: shadow}]
+                """).get(0);
+        assertTrue(any.wantsFile(read) && any.wantsFile(read | write));
+        assertFalse(any.wantsFile(write), "a pair's new write cannot make a read recipe match");
+        assertFalse(any.wantsExec() || any.flows);
+        assertEquals("file actions [llseek, mmap, open, read]", any.describeInterest());
+        Recipe exec = Recipes.compile("""
+                - name: r
+                  breed: file_access
+                  file_actions: [execve, unlink]
+                  file_actions_how: all
+                  bases: [{regex: .*}]
+                """).get(0);
+        assertTrue(exec.wantsExec(), "an execution is the binary's file observation with execve");
+        assertTrue(exec.wantsFile(FileActions.mask(List.of("unlink"))));
+        assertFalse(exec.wantsFile(read));
+        Recipe none = Recipes.compile("""
+                - name: r
+                  breed: file_access
+                  file_actions: [write]
+                  file_actions_how: none
+                  bases: [{base: a}]
+                """).get(0);
+        assertTrue(none.wantsFile(open) && none.wantsFile(read), "none: any new action may leave the pair without a write");
+        Recipe env = Recipes.compile("- name: r\n  breed: env_vars\n  env_vars: [LD_PRELOAD]\n").get(0);
+        assertTrue(env.wantsExec());
+        assertFalse(env.wantsFile(-1) || env.flows);
+        Recipe domains = Recipes.compile("- name: r\n  breed: remote_domains\n  remote_domains: [evil.example]\n")
+                .get(0);
+        assertTrue(domains.flows);
+        assertFalse(domains.wantsExec() || domains.wantsFile(-1));
+        assertEquals("flows", domains.describeInterest());
+        // a type that does not say (any third-party type written before Interest) is asked about everything
+        Recipe quiet = new Recipe(any.def, new RecipeType.Matcher() {
+        }, any.arbitrary, any.times);
+        assertTrue(quiet.wantsExec() && quiet.flows && quiet.wantsFile(write) && quiet.wantsFile(0));
+        Recipe failing = new Recipe(any.def, new RecipeType.Matcher() {
+            @Override
+            public RecipeType.Interest interest() {
+                throw new IllegalStateException("broken");
+            }
+        }, any.arbitrary, any.times);
+        assertTrue(failing.wantsExec() && failing.flows && failing.wantsFile(write), "a failing interest is all");
     }
 
     @Test
