@@ -33,8 +33,23 @@ final class Bases {
 
     /** Whether the text holds the literal in any case (Unicode folding: it never refuses what (?i) accepts). */
     static boolean containsIgnoreCase(String text, String literal) {
+        if (literal.isEmpty()) {
+            return true;
+        }
+        // regionMatches(true, ...) only where the first character matches as it would compare it: same char, same
+        // upper case, or same lower case of the upper case
+        char first = literal.charAt(0);
+        char upper = Character.toUpperCase(first);
+        char lowerOfUpper = Character.toLowerCase(upper);
         for (int i = 0, last = text.length() - literal.length(); i <= last; i++) {
-            if (text.regionMatches(true, i, literal, 0, literal.length())) {
+            char c = text.charAt(i);
+            if (c != first) {
+                char u = Character.toUpperCase(c);
+                if (u != upper && Character.toLowerCase(u) != lowerOfUpper) {
+                    continue;
+                }
+            }
+            if (text.regionMatches(true, i + 1, literal, 1, literal.length() - 1)) {
                 return true;
             }
         }

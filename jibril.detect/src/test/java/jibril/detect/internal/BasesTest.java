@@ -59,6 +59,30 @@ class BasesTest {
     }
 
     @Test
+    void theFirstCharacterScanAgreesWithRegionMatchesEverywhere() {
+        // characters whose case folding is not ASCII's: the long s, the Kelvin sign, dotted and dotless i, sharp s
+        String alphabet = "sSkKiI\u017f\u212a\u0130\u0131\u00df/.a";
+        java.util.Random random = new java.util.Random(7);
+        for (int n = 0; n < 20_000; n++) {
+            String text = word(random, alphabet, random.nextInt(9));
+            String literal = word(random, alphabet, 1 + random.nextInt(3));
+            boolean naive = false;
+            for (int i = 0; i <= text.length() - literal.length() && !naive; i++) {
+                naive = text.regionMatches(true, i, literal, 0, literal.length());
+            }
+            assertEquals(naive, Bases.containsIgnoreCase(text, literal), () -> "'" + text + "' holds '" + literal + "'");
+        }
+    }
+
+    private static String word(java.util.Random random, String alphabet, int length) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    @Test
     void whereTheTextIsNotCertainThereIsNone() {
         assertNull(Bases.requiredLiteral("/(sh|bash|dash)$"), "inside a group only");
         assertNull(Bases.requiredLiteral("(?i)/\\.?xmrig\\.json$"), "case folded");
