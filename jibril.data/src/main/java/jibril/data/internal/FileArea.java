@@ -66,6 +66,7 @@ final class FileArea {
         this.tasks = tasks;
         this.clock = clock;
         this.pairs = new Generations(DataLayer.readU64(cursors, TaskFileLayout.CURSOR_PAIRS));
+        this.copies = new CopyMerger<>(TaskFile::gen, pairs, MAX_PENDING);
         this.pairValue = new byte[taskFile.valueSize()];
         this.fileValue = new byte[files.valueSize()];
     }
@@ -122,82 +123,33 @@ final class FileArea {
         }
     }
 
-    /** A pair that notices brought, to be reported at the next {@link #flush}: the newest copy, every generation. */
-    private static final class Pending {
-        TaskFile tf;
-        FileInfo file;
-        long[] gens = new long[4];
-        int n;
-
-        void gen(long g) {
-            if (n == gens.length) {
-                gens = java.util.Arrays.copyOf(gens, n * 2);
-            }
-            gens[n++] = g;
-        }
-    }
-
-    /** Pairs brought by notices and not yet reported (the data layer's thread only), in arrival order. */
-    private final Map<TaskFileLayout.Key, Pending> pending = new LinkedHashMap<>();
     /** Flushed at this many pairs even while notices keep coming (bounds the memory and the delay). */
     static final int MAX_PENDING = 4096;
-    final AtomicLong pairsFromCopies = new AtomicLong();
-    final AtomicLong copiesMerged = new AtomicLong();
+    /** Pairs brought by notices with their copy and not yet reported, with the file a new pair's notice carried. */
+    private final CopyMerger<TaskFileLayout.Key, TaskFile, FileInfo> copies;
 
     int pending() {
-        return pending.size();
+        return copies.size();
     }
 
     private void merge(Notice n, FileInfo file, TaskFile copy, BiConsumer<FileRecord, List<String>> onFile) {
         TaskFileLayout.Key key = new TaskFileLayout.Key(n.key(), n.seq());
-        Pending p = pending.get(key);
-        if (p == null) {
-            p = new Pending();
-            pending.put(key, p);
-        } else {
-            copiesMerged.incrementAndGet();
-        }
-        // Bits only accumulate and the kernel raises gen before it copies: the copy of highest gen holds the others.
-        if (p.tf == null || copy.gen() >= p.tf.gen()) {
-            p.tf = copy;
-        }
-        if (file != null && file.pathKey() == key.fileKey()) {
-            p.file = file;
-        }
-        p.gen(n.gen());
-        p.gen(copy.gen());
-        if (pending.size() >= MAX_PENDING) {
+        FileInfo carried = file != null && file.pathKey() == key.fileKey() ? file : null;
+        if (copies.merge(key, copy, carried, n.gen())) {
             flush(onFile);
         }
     }
 
-    /**
-     * Reports every pending pair once, with its newest copy, and claims every generation its notices brought. The
-     * copy's own generation is claimed first: when it was claimed already (a sweep found the pair), it is not
-     * reported again.
-     */
+    /** Reports every pending pair once, with its newest copy (CopyMerger: a pair a sweep reported is not again). */
     void flush(BiConsumer<FileRecord, List<String>> onFile) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        List<Map.Entry<TaskFileLayout.Key, Pending>> all = new ArrayList<>(pending.entrySet());
-        pending.clear();
-        for (Map.Entry<TaskFileLayout.Key, Pending> e : all) {
-            Pending p = e.getValue();
-            boolean fresh = pairs.claim(p.tf.gen());
-            for (int i = 0; i < p.n; i++) {
-                claimNoticed(p.gens[i]);
+        copies.flush((key, tf, file) -> {
+            if (file != null) {
+                filesFromNotices.incrementAndGet();
+                reportWith(key, tf, file, onFile);
+            } else {
+                report(key, tf, onFile);
             }
-            if (fresh) {
-                pairsFromCopies.incrementAndGet();
-                if (p.file != null) {
-                    filesFromNotices.incrementAndGet();
-                    reportWith(e.getKey(), p.tf, p.file, onFile);
-                } else {
-                    report(e.getKey(), p.tf, onFile);
-                }
-            }
-        }
+        });
     }
 
     private void claimNoticed(long gen) {
@@ -209,7 +161,7 @@ final class FileArea {
     /** A sweep when no listener wants file observations: the cursor follows the kernel, nothing is read. */
     void skip() {
         index = null;
-        pending.clear(); // nobody listens: their generations are skipped with the rest
+        copies.clear(); // nobody listens: their generations are skipped with the rest
         pairs.skipTo(DataLayer.readU64(seq, 0));
         saveCursor();
     }
@@ -422,8 +374,8 @@ final class FileArea {
         s.put("file_sweep_walks_skipped", walksSkipped.get());
         s.put("file_pairs_missed", pairs.missed());
         s.put("file_notices_covered", coalescer.covered());
-        s.put("file_pairs_from_copies", pairsFromCopies.get());
-        s.put("file_copies_merged", copiesMerged.get());
+        s.put("file_pairs_from_copies", copies.pairsFromCopies.get());
+        s.put("file_copies_merged", copies.copiesMerged.get());
         s.put("file_cursor", pairs.cursor());
         PairIndex ix = index;
         s.put("file_index_pairs", ix == null ? -1 : ix.total());

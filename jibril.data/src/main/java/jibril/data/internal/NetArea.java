@@ -103,6 +103,7 @@ final class NetArea {
         this.tasks = tasks;
         this.clock = clock;
         this.pairs = new Generations(DataLayer.readU64(netCursors, NetLayout.CURSOR_TASK_FLOW));
+        this.copies = new CopyMerger<>(TaskFlow::gen, pairs, FileArea.MAX_PENDING);
         this.flowValue = new byte[flows.valueSize()];
         this.pairValue = new byte[taskFlow.valueSize()];
     }
@@ -156,79 +157,33 @@ final class NetArea {
         }
     }
 
-    /** A pair that notices brought, to be reported at the next {@link #flush}: the newest copy, every generation. */
-    private static final class Pending {
-        TaskFlow tf;
-        Flow flow;
-        long[] gens = new long[4];
-        int n;
-
-        void gen(long g) {
-            if (n == gens.length) {
-                gens = java.util.Arrays.copyOf(gens, n * 2);
-            }
-            gens[n++] = g;
-        }
-    }
-
     private record PairKey(long taskKey, long flowKey) {
     }
 
-    /** Pairs brought by notices with their copy and not yet reported (the data layer's thread only). */
-    private final Map<PairKey, Pending> pending = new LinkedHashMap<>();
-    final AtomicLong pairsFromCopies = new AtomicLong();
-    final AtomicLong copiesMerged = new AtomicLong();
+    /** Pairs brought by notices with their copy and not yet reported, with the flow a new pair's notice carried. */
+    private final CopyMerger<PairKey, TaskFlow, Flow> copies;
 
     int pending() {
-        return pending.size();
+        return copies.size();
     }
 
     /** As FileArea's: the copies of a pair merge (actions only accumulate; the highest gen holds the others). */
     private void merge(Notice n, Flow flow, TaskFlow copy, BiConsumer<FlowRecord, List<String>> onFlow) {
-        PairKey key = new PairKey(n.key(), n.seq());
-        Pending p = pending.get(key);
-        if (p == null) {
-            p = new Pending();
-            pending.put(key, p);
-        } else {
-            copiesMerged.incrementAndGet();
-        }
-        if (p.tf == null || copy.gen() >= p.tf.gen()) {
-            p.tf = copy;
-        }
-        if (flow != null) {
-            p.flow = flow; // a new pair's notice: the flow as the pair was made
-        }
-        p.gen(n.gen());
-        p.gen(copy.gen());
-        if (pending.size() >= FileArea.MAX_PENDING) {
+        if (copies.merge(new PairKey(n.key(), n.seq()), copy, flow, n.gen())) {
             flush(onFlow);
         }
     }
 
     /** Reports every pending pair once with its newest copy; claims every generation its notices took. */
     void flush(BiConsumer<FlowRecord, List<String>> onFlow) {
-        if (pending.isEmpty()) {
-            return;
-        }
-        List<Map.Entry<PairKey, Pending>> all = new ArrayList<>(pending.entrySet());
-        pending.clear();
-        for (Map.Entry<PairKey, Pending> e : all) {
-            Pending p = e.getValue();
-            boolean fresh = pairs.claim(p.tf.gen());
-            for (int i = 0; i < p.n; i++) {
-                claimNoticed(p.gens[i]);
+        copies.flush((key, tf, flow) -> {
+            if (flow != null) {
+                flowsFromNotices.incrementAndGet(); // a new pair's notice: the flow as the pair was made
+                reportWith(key.taskKey(), flow, tf, onFlow);
+            } else {
+                report(key.taskKey(), key.flowKey(), tf, onFlow);
             }
-            if (fresh) {
-                pairsFromCopies.incrementAndGet();
-                if (p.flow != null) {
-                    flowsFromNotices.incrementAndGet();
-                    reportWith(e.getKey().taskKey(), p.flow, p.tf, onFlow);
-                } else {
-                    report(e.getKey().taskKey(), e.getKey().flowKey(), p.tf, onFlow);
-                }
-            }
-        }
+        });
     }
 
     /** Reads every pair and DNS answer; reports what no notice brought; moves the cursor. */
@@ -242,7 +197,7 @@ final class NetArea {
      */
     void sweep(BiConsumer<FlowRecord, List<String>> onFlow, Consumer<DomainRecord> onDomain, boolean pairsWanted) {
         if (!pairsWanted) {
-            pending.clear(); // nobody listens: their generations are skipped with the rest
+            copies.clear(); // nobody listens: their generations are skipped with the rest
             pairs.skipTo(DataLayer.readU64(netSeq, 0));
             saveCursor();
             sweepDns(onDomain);
@@ -461,8 +416,8 @@ final class NetArea {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("flow_pairs_reported", pairsReported.get());
         s.put("flows_from_notices", flowsFromNotices.get());
-        s.put("flow_pairs_from_copies", pairsFromCopies.get());
-        s.put("flow_copies_merged", copiesMerged.get());
+        s.put("flow_pairs_from_copies", copies.pairsFromCopies.get());
+        s.put("flow_copies_merged", copies.copiesMerged.get());
         s.put("flow_pairs_found_by_sweep", pairsFoundBySweep.get());
         s.put("flow_pairs_missed", pairs.missed());
         s.put("flow_cursor", pairs.cursor());
