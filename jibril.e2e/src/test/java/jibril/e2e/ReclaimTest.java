@@ -26,6 +26,15 @@ class ReclaimTest {
         }
     }
 
+    private static long counter(JibrilProcess jibril, String name) {
+        try {
+            Matcher m = Pattern.compile(name + "=(\\d+)").matcher(jibril.shell("jibril:status").output());
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     @Test
     void fullFileMapsAreReclaimedAndNewFactsAreStillRecorded() throws Exception {
         Path scratch = Files.createTempDirectory(Path.of("/var/lib"), "jibril-reclaim-");
@@ -63,6 +72,24 @@ class ReclaimTest {
                 recorded = !jibril.query("files", "--path", "/probes/probe-[0-9]+$").isEmpty();
             }
             assertTrue(recorded, "no new fact was recorded after the maps filled:\n" + status);
+
+            // A reclaim drops the files query's index by process (its pairs may be gone) and the next look builds it
+            // again: after the rounds, a query by pid finds a live process's new pairs through it (between a drop
+            // and the next build a query walks the pairs, so it is asked until one is answered from the index).
+            Process writer = new ProcessBuilder("/bin/bash", "-c", "i=0; while :; do echo x > " + probes
+                    + "/live-$i; i=$((i+1)); sleep 0.5; done").start();
+            try {
+                String pid = Long.toString(writer.pid());
+                assertTrue(JibrilProcess.waitFor(30_000, () -> {
+                    long indexed = counter(jibril, "file_queries_indexed");
+                    boolean found = !jibril.query("files", "--pid", pid, "--path", "/probes/live-[0-9]+$").isEmpty();
+                    return found && counter(jibril, "file_queries_indexed") > indexed;
+                }), "the writer's pairs were not found by its pid through the index:\n"
+                        + jibril.shell("jibril:status").output());
+            } finally {
+                writer.destroy();
+                writer.waitFor();
+            }
             System.out.printf("[reclaim] pairs %s, files %s, strings %s reclaimed%n", m.group(1), m.group(2),
                     m.group(3));
             assertEquals(0, jibril.stop());

@@ -54,7 +54,7 @@ final class Recipe {
         }
     }
 
-    /** For jibril:explain: "execs, flows, file actions [open, read]", or "file observations of any action". */
+    /** For jibril:why: "execs, flows, file actions [open, read]", or "file observations of any action". */
     String describeInterest() {
         List<String> parts = new java.util.ArrayList<>();
         if (execs) {

@@ -35,6 +35,11 @@ public class CommandWordsType implements RecipeType {
                 List<String> args = p.argv().stream().skip(1).map(a -> a.toLowerCase(Locale.ROOT)).toList();
                 return args.containsAll(wanted) ? new Match("arguments " + wanted) : null;
             }
+
+            @Override
+            public Interest interest() {
+                return Interest.EXECS; // never asked about files or flows
+            }
         };
     }
 }
