@@ -79,6 +79,11 @@ final class JibrilProcess implements AutoCloseable {
                 """.formatted(healthPort, cadences));
     }
 
+    /** Appends YAML (top-level sections not written yet, e.g. {@code caches:}) to the config.yaml written before. */
+    void appendConfig(String yaml) throws IOException {
+        Files.writeString(config, yaml, java.nio.file.StandardOpenOption.APPEND);
+    }
+
     /**
      * Writes a config.yaml for recipe tests: the detection engine with only the recipes of {@code recipes} (no
      * built-in library), checked every {@code intervalMs}, detections to stdout, no exec events.

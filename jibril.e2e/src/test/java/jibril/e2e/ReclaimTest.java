@@ -39,9 +39,10 @@ class ReclaimTest {
     void fullFileMapsAreReclaimedAndNewFactsAreStillRecorded() throws Exception {
         Path scratch = Files.createTempDirectory(Path.of("/var/lib"), "jibril-reclaim-");
         try (JibrilProcess jibril = new JibrilProcess()) {
-            // 1024 files, 1024 pairs, 3072 strings: a few thousand opens fill them
-            jibril.writeConfig("cadences:\n  file-access: 1\ncaches:\n  files: 1\n  task-file: 1\n  cmds: 1\n"
-                    + "  args: 1\n");
+            // 1024 files, 1024 pairs, 3072 strings: a few thousand opens fill them. The detection engine listens
+            // to file observations, so the data layer keeps its index of pairs by pid (dropped by each reclaim).
+            jibril.writeDetectionsConfig("  file-access: 1\n");
+            jibril.appendConfig("caches:\n  files: 1\n  task-file: 1\n  cmds: 1\n  args: 1\n");
             jibril.start();
             assertTrue(jibril.awaitReady(60_000), jibril.log());
             Path dir = Files.createDirectories(scratch.resolve("fill"));
