@@ -80,10 +80,6 @@ public class DataLayer implements Query, StatusSource {
 
     /** How long the notice reader lets notices gather after a wake-up. */
     static final long NOTICE_BATCH_MS = 5;
-    /** How long the data layer's thread lets notices gather once it has emptied their queue (the latency it adds). */
-    static final long GATHER_MS = 1;
-    /** Whether the data layer's thread took a notice since it last let them gather (its thread only). */
-    private boolean tookSinceGather;
 
     /** Seconds between sweeps of the tasks map; the notice path is the fast one, sweeps are the safety net. */
     static final long TASK_SWEEP_MS = 2_000;
@@ -347,28 +343,19 @@ public class DataLayer implements Query, StatusSource {
                 if (look && wantFiles && fileArea != null) {
                     fileArea.maintainIndex();
                 }
-                Queued q = notices.poll();
+                boolean merging = fileArea != null && fileArea.pending() > 0 || net != null && net.pending() > 0;
+                Queued q = merging ? notices.poll() : notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
                 if (q == null) {
-                    // the queue ran dry: what the notices brought is reported
-                    if (fileArea != null && fileArea.pending() > 0) {
-                        fileArea.flush(this::tellFile);
+                    if (merging) { // the queue ran dry: what the notices brought is reported
+                        if (fileArea != null) {
+                            fileArea.flush(this::tellFile);
+                        }
+                        if (net != null) {
+                            net.flush(this::tellFlow);
+                        }
                     }
-                    if (net != null && net.pending() > 0) {
-                        net.flush(this::tellFlow);
-                    }
-                    if (tookSinceGather) {
-                        // Let the next notices gather before waiting on the queue: the notice thread then queues a
-                        // batch without waking this one for each (a futex wake and a context switch per notice).
-                        tookSinceGather = false;
-                        Thread.sleep(GATHER_MS);
-                        continue;
-                    }
-                    q = notices.poll(Math.max(1, nextSweep - now), TimeUnit.MILLISECONDS);
-                    if (q == null) {
-                        continue;
-                    }
+                    continue;
                 }
-                tookSinceGather = true;
                 Notice n = q.notice();
                 long index = ++noticesTaken;
                 if (n.kind() == NoticeLayout.KIND_EXEC) {
