@@ -22,33 +22,48 @@ class MatchingTest {
     private static final ProcessRecord BASH = Recipes.process(9, "/usr/bin/bash", "bash");
     private static final ProcessRecord JAVA = Recipes.process(8, "/usr/lib/jvm/jdk/bin/java", "java");
 
-    @Test
-    void fileActionsAnyAllNoneAndMacros() {
-        Recipe any = Recipes.compile("""
+    /** file_actions_how any: a read-related action on /etc/shadow. */
+    private static Recipe readRelated() {
+        return Recipes.compile("""
                 - name: r
                   breed: file_access
                   file_actions: [read_related]
                   bases: [{dir: /etc, base: shadow}]
                 """).get(0);
-        assertNotNull(any.matcher.file(Recipes.file(CAT, "/etc/shadow", "open", "read"), List.of("read")));
-        assertNull(any.matcher.file(Recipes.file(CAT, "/etc/shadow", "write"), List.of("write")));
-        assertNull(any.matcher.file(Recipes.file(CAT, "/tmp/shadow", "read"), List.of("read")), "dir AND base");
-        Recipe all = Recipes.compile("""
+    }
+
+    /** file_actions_how all: execve and unlink, any path. */
+    private static Recipe execveAndUnlink() {
+        return Recipes.compile("""
                 - name: r
                   breed: file_access
                   file_actions: [execve, unlink]
                   file_actions_how: all
                   bases: [{regex: .*}]
                 """).get(0);
-        assertNull(all.matcher.file(Recipes.file(CAT, "/tmp/x", "execve"), List.of("execve")));
-        assertNotNull(all.matcher.file(Recipes.file(CAT, "/tmp/x", "execve", "unlink"), List.of("unlink")));
-        Recipe none = Recipes.compile("""
+    }
+
+    /** file_actions_how none: no write on a file named a. */
+    private static Recipe noWrite() {
+        return Recipes.compile("""
                 - name: r
                   breed: file_access
                   file_actions: [write]
                   file_actions_how: none
                   bases: [{base: a}]
                 """).get(0);
+    }
+
+    @Test
+    void fileActionsAnyAllNoneAndMacros() {
+        Recipe any = readRelated();
+        assertNotNull(any.matcher.file(Recipes.file(CAT, "/etc/shadow", "open", "read"), List.of("read")));
+        assertNull(any.matcher.file(Recipes.file(CAT, "/etc/shadow", "write"), List.of("write")));
+        assertNull(any.matcher.file(Recipes.file(CAT, "/tmp/shadow", "read"), List.of("read")), "dir AND base");
+        Recipe all = execveAndUnlink();
+        assertNull(all.matcher.file(Recipes.file(CAT, "/tmp/x", "execve"), List.of("execve")));
+        assertNotNull(all.matcher.file(Recipes.file(CAT, "/tmp/x", "execve", "unlink"), List.of("unlink")));
+        Recipe none = noWrite();
         assertNotNull(none.matcher.file(Recipes.file(CAT, "/a", "open"), List.of("open")));
         assertNull(none.matcher.file(Recipes.file(CAT, "/a", "open", "write"), List.of("write")));
     }
@@ -58,34 +73,27 @@ class MatchingTest {
         int read = FileActions.mask(List.of("read"));
         int write = FileActions.mask(List.of("write"));
         int open = FileActions.mask(List.of("open"));
-        Recipe any = Recipes.compile("""
-                - name: r
-                  breed: file_access
-                  file_actions: [read_related]
-                  bases: [{dir: /etc, base: shadow}]
-                """).get(0);
+        Recipe any = readRelated();
         assertTrue(any.wantsFile(read) && any.wantsFile(read | write));
         assertFalse(any.wantsFile(write), "a pair's new write cannot make a read recipe match");
         assertFalse(any.wantsExec() || any.flows);
         assertEquals("file actions [llseek, mmap, open, read]", any.describeInterest());
-        Recipe exec = Recipes.compile("""
-                - name: r
-                  breed: file_access
-                  file_actions: [execve, unlink]
-                  file_actions_how: all
-                  bases: [{regex: .*}]
-                """).get(0);
+        Recipe exec = execveAndUnlink();
         assertTrue(exec.wantsExec(), "an execution is the binary's file observation with execve");
         assertTrue(exec.wantsFile(FileActions.mask(List.of("unlink"))));
         assertFalse(exec.wantsFile(read));
-        Recipe none = Recipes.compile("""
-                - name: r
-                  breed: file_access
-                  file_actions: [write]
-                  file_actions_how: none
-                  bases: [{base: a}]
-                """).get(0);
+        Recipe none = noWrite();
         assertTrue(none.wantsFile(open) && none.wantsFile(read), "none: any new action may leave the pair without a write");
+        // the interest never hides a match: every action (and pair) the matcher accepts is one it is asked about
+        for (Object[] c : new Object[][] {{any, "/etc/shadow", "open"}, {exec, "/tmp/x", "execve"}, {none, "/a", "open"}}) {
+            Recipe r = (Recipe) c[0];
+            for (String action : FileActions.ALL) {
+                FileRecord f = Recipes.file(CAT, (String) c[1], (String) c[2], action);
+                if (r.matcher.file(f, List.of(action)) != null) {
+                    assertTrue(r.wantsFile(FileActions.mask(List.of(action))), r.describeInterest() + " hides " + action);
+                }
+            }
+        }
         Recipe env = Recipes.compile("- name: r\n  breed: env_vars\n  env_vars: [LD_PRELOAD]\n").get(0);
         assertTrue(env.wantsExec());
         assertFalse(env.wantsFile(-1) || env.flows);
