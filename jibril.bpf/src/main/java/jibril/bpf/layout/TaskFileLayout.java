@@ -2,9 +2,11 @@ package jibril.bpf.layout;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.RandomAccess;
 
 /**
  * {@code struct task_file}: the value of the task_file map, one (process, file) pair with the actions the process
@@ -208,9 +210,15 @@ public final class TaskFileLayout {
 	 */
 	public record TaskFile(int actions, int pid, long firstNs, long lastNs, long gen, List<Long> counts, int flags) {
 
-		/** Copies counts. */
+		/** Copies counts (into an unmodifiable list of unboxed values, as {@link #decode} builds it). */
 		public TaskFile {
-			counts = List.copyOf(counts);
+			if (!(counts instanceof Counts)) {
+				long[] c = new long[counts.size()];
+				for (int i = 0; i < c.length; i++) {
+					c[i] = counts.get(i); // NullPointerException for a null element, as List.copyOf
+				}
+				counts = new Counts(c);
+			}
 		}
 
 		/**
@@ -223,10 +231,11 @@ public final class TaskFileLayout {
 		public static TaskFile decode(ByteBuffer b) {
 			ByteBuffer t = b.duplicate().order(ByteOrder.nativeOrder());
 			int p = t.position();
-			List<Long> counts = new ArrayList<>(ACTIONS);
+			long[] c = new long[ACTIONS];
 			for (int a = 0; a < ACTIONS; a++) {
-				counts.add(Integer.toUnsignedLong(t.getInt(p + OFF_COUNTS + 4 * a)));
+				c[a] = Integer.toUnsignedLong(t.getInt(p + OFF_COUNTS + 4 * a));
 			}
+			Counts counts = new Counts(c);
 			return new TaskFile(t.getInt(p + OFF_ACTIONS), t.getInt(p + OFF_PID), t.getLong(p + OFF_FIRST_NS),
 					t.getLong(p + OFF_LAST_NS), t.getLong(p + OFF_GEN), counts, t.getInt(p + OFF_FLAGS));
 		}
@@ -248,7 +257,7 @@ public final class TaskFileLayout {
 		 * @return the count (at least this many when {@code >= COUNT_MAX})
 		 */
 		public long count(int action) {
-			return counts.get(action);
+			return counts instanceof Counts c ? c.at(action) : counts.get(action);
 		}
 
 		/**
@@ -258,6 +267,32 @@ public final class TaskFileLayout {
 		 */
 		public List<String> actionNames() {
 			return TaskFileLayout.actionNames(actions);
+		}
+	}
+
+	/**
+	 * A pair's counters as an unmodifiable list: the values unboxed, one array per pair instead of a box per
+	 * action (a notice of a new pair decodes one, at up to hundreds of thousands per second).
+	 */
+	private static final class Counts extends AbstractList<Long> implements RandomAccess {
+		private final long[] values;
+
+		Counts(long[] values) {
+			this.values = values;
+		}
+
+		long at(int i) {
+			return values[i];
+		}
+
+		@Override
+		public Long get(int i) {
+			return values[i];
+		}
+
+		@Override
+		public int size() {
+			return values.length;
 		}
 	}
 }
