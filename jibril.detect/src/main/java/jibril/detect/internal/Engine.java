@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -749,10 +750,24 @@ public class Engine implements ObservationListener, StatusSource {
     /** The last list of new actions and its mask: one list per mask comes from the data layer (engine thread). */
     private List<String> lastActions = List.of();
     private int lastActionsMask;
+    /**
+     * Masks of the lists seen, by identity: the data layer hands one list per mask, and the observations of a
+     * pair alternate between a few (open, then read, then close). Cleared when it grows past MASKS_MAX lists.
+     */
+    private final Map<List<String>, Integer> masks = new IdentityHashMap<>();
+    static final int MASKS_MAX = 4096;
 
     private int freshMask(List<String> actions) {
         if (actions != lastActions) {
-            lastActionsMask = FileActions.mask(actions);
+            Integer m = masks.get(actions);
+            if (m == null) {
+                if (masks.size() >= MASKS_MAX) {
+                    masks.clear();
+                }
+                m = FileActions.mask(actions);
+                masks.put(actions, m);
+            }
+            lastActionsMask = m;
             lastActions = actions;
         }
         return lastActionsMask;

@@ -50,7 +50,7 @@ public class FileAccessType implements RecipeType {
                     return null;
                 }
                 Split sp = split(f.path());
-                return bases.matches(sp.path(), sp.dir(), sp.base()) ? Match.YES : null;
+                return bases.matches(sp.path(), sp.dir(), sp.base(), sp.top()) ? Match.YES : null;
             }
 
             @Override
@@ -71,16 +71,16 @@ public class FileAccessType implements RecipeType {
     private volatile Masked lastFresh = new Masked(List.of(), 0);
     private volatile Masked lastAll = new Masked(List.of(), 0);
 
-    /** The last path split into directory and name: likewise asked of every file recipe in turn. */
-    private record Split(String path, String dir, String base) {
+    /** The last path split into directory, name and top directory: likewise asked of every file recipe in turn. */
+    private record Split(String path, String dir, String base, String top) {
     }
 
-    private volatile Split lastSplit = new Split("", "", "");
+    private volatile Split lastSplit = new Split("", "", "", null);
 
     private Split split(String path) {
         Split s = lastSplit;
         if (s.path() != path) {
-            s = new Split(path, Arbitrary.dir(path), Arbitrary.base(path));
+            s = new Split(path, Arbitrary.dir(path), Arbitrary.base(path), Bases.top(path));
             lastSplit = s;
         }
         return s;

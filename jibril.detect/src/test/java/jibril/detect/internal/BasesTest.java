@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -173,5 +174,115 @@ class BasesTest {
             }
         }
         return regexes;
+    }
+
+    @Test
+    void regexesEndingInDollarGiveTheirEnds() {
+        assertEquals(List.of("/sh", "/bash", "/dash"), Bases.requiredSuffixes("/(sh|bash|dash)$"));
+        assertEquals(List.of("/maps"), Bases.requiredSuffixes("^/proc/[0-9]+/maps$"));
+        assertEquals(List.of("/patator.py", "/crowbar.py"), Bases.requiredSuffixes("/(patator|crowbar)\\.py$"));
+        assertEquals(List.of("xmrig.json"), Bases.requiredSuffixes("/\\.?xmrig\\.json$"));
+        assertEquals(List.of(".leases"), Bases.requiredSuffixes("^/var/lib/dhcp/dhclient[^/]*\\.leases$"));
+        assertNull(Bases.requiredSuffixes("/(\\.py|\\.pl)?$"), "an optional group");
+        assertNull(Bases.requiredSuffixes("/ab?$"), "an optional last character");
+        assertNull(Bases.requiredSuffixes("/ld64\\.so\\.[0-9]+$"), "a class last");
+        assertNull(Bases.requiredSuffixes("/etc/shadow|/etc/gshadow$"), "an alternative");
+        assertNull(Bases.requiredSuffixes("/etc/x\\$"), "an escaped dollar");
+        assertNull(Bases.requiredSuffixes("(?i)/x$"), "embedded flags");
+        assertNull(Bases.requiredSuffixes("/(a|)$"), "an empty alternative");
+        assertNull(Bases.requiredSuffixes("/x\\d$"), "a class escape last");
+        assertNull(Bases.requiredSuffixes("/etc/x"), "not anchored at the end");
+        Bases.Suffixes folded = Bases.Suffixes.of("/\\.?xmrig\\.json$", true);
+        assertTrue(folded.end("/opt/XMRig.JSON"));
+        assertTrue(!folded.end("/opt/xmrig.json.bak"));
+        assertTrue(Bases.Suffixes.of("/(sh|bash)$", false).end("/bin/bash\n"), "$ before a final line terminator");
+        assertTrue(Bases.Suffixes.of("/(sh|bash)$", false).end("/bin/sh\r\n"));
+        assertTrue(!Bases.Suffixes.of("/(sh|bash)$", false).end("/bin/BASH"), "case kept without (?i)");
+    }
+
+    /**
+     * Every regex of the original recipes and the built-in ones: a path the regex finds ends as the ends say. The
+     * paths are the list above, each regex's own ends under a directory (in both cases, with a line terminator or
+     * another character after them), and random texts over the regex's own characters.
+     */
+    @Test
+    void theEndsNeverHideAMatch() throws Exception {
+        List<String> regexes = regexesIn(CompatCorpusTest.CORPUS,
+                java.nio.file.Path.of("src/main/resources/jibril/detect/builtin"));
+        java.util.Random random = new java.util.Random(7);
+        int withEnds = 0;
+        int checked = 0;
+        for (String r : regexes) {
+            Pattern p;
+            try {
+                p = Pattern.compile(r);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            String folded = Bases.withoutFoldFlag(r);
+            Bases.Suffixes ends = Bases.Suffixes.of(folded != null ? folded : r, folded != null);
+            if (ends == null) {
+                continue;
+            }
+            withEnds++;
+            List<String> paths = new ArrayList<>();
+            for (String e : ends.ends()) {
+                for (String v : List.of(e, e.toUpperCase(Locale.ROOT), e.toLowerCase(Locale.ROOT))) {
+                    for (String after : List.of("", "\n", "\r\n", "\u2028", "x", "\n\n")) {
+                        paths.add("/usr/lib/x" + v + after);
+                        paths.add(v + after);
+                    }
+                }
+            }
+            String alphabet = r.replaceAll("[\\\\^$()|?*+\\[\\]{}]", "") + "/.\n";
+            for (int i = 0; i < 300; i++) {
+                paths.add(randomText(random, alphabet, 1 + random.nextInt(14)));
+            }
+            for (String path : paths) {
+                if (p.matcher(path).find()) {
+                    assertTrue(ends.end(path), r + " matches '" + path + "' but its ends are " + ends.ends());
+                    checked++;
+                }
+            }
+        }
+        assertTrue(withEnds > 100 && checked > 300, "regexes with ends " + withEnds + ", matches checked " + checked);
+    }
+
+    private static String randomText(java.util.Random random, String alphabet, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    /** Entries kept by their top directory decide as a scan of every entry would, under and outside it. */
+    @Test
+    void entriesByTopDirectoryDecideAsAScan() throws Exception {
+        List<String> regexes = List.of("^/proc/[0-9]+/environ$", "^/proc/sys/kernel/core_pattern$",
+                "^/sys/fs/selinux/enforce$", "^/etc/ssh/ssh_host_[a-z0-9]+_key$", "^/et", "^/", "/\\.ssh/id_rsa$",
+                "(?i)/xmrig\\.json$");
+        List<String> paths = List.of("/proc/1/environ", "/proc/sys/kernel/core_pattern", "/proc/x",
+                "/sys/fs/selinux/enforce", "/etc/ssh/ssh_host_rsa_key", "/etcetera", "/et", "/home/u/.ssh/id_rsa",
+                "/opt/XMRIG.json", "relative", "", "/", "//proc/1/environ", "/tmp/pf/jbf.1");
+        for (int i = 0; i < regexes.size(); i++) {
+            List<java.util.Map<String, Object>> entries = new ArrayList<>();
+            for (String r : regexes.subList(i, regexes.size())) {
+                entries.add(java.util.Map.of("regex", r));
+            }
+            Bases b = Bases.compile(java.util.Map.of("bases", entries));
+            for (String path : paths) {
+                boolean scan = false;
+                for (String r : regexes.subList(i, regexes.size())) {
+                    scan |= Pattern.compile(r).matcher(path).find();
+                }
+                assertEquals(scan, b.matches(path, Arbitrary.dir(path), Arbitrary.base(path)),
+                        path + " from entry " + i);
+            }
+        }
+        assertEquals("/proc/", Bases.top("/proc/1/environ"));
+        assertNull(Bases.top("/proc"));
+        assertNull(Bases.top("//x"));
+        assertNull(Bases.top(null));
     }
 }
