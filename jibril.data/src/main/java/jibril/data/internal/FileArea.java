@@ -253,12 +253,7 @@ final class FileArea {
 
     FileRecord record(ProcessRecord p, long pathKey, TaskFile tf, FileInfo info) {
         List<String> names = tf.actionNames();
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (int a = 0, bits = tf.actions(); a < TaskFileLayout.ACTIONS; a++) { // in bit order, as the names
-            if ((bits & (1 << a)) != 0) {
-                counts.put(TaskFileLayout.ACTION_NAMES.get(a), tf.count(a));
-            }
-        }
+        Map<String, Long> counts = new ActionCounts(tf);
         if (p == null) {
             p = new ProcessRecord(0, 0, Integer.toUnsignedLong(tf.pid()), 0, 0, 0, "", "", List.of(), 0, 0, 0, 0, 0,
                     ProcessRecord.Place.UNKNOWN);
