@@ -236,7 +236,7 @@ class BasesTest {
             }
             String alphabet = r.replaceAll("[\\\\^$()|?*+\\[\\]{}]", "") + "/.\n";
             for (int i = 0; i < 300; i++) {
-                paths.add(randomText(random, alphabet, 1 + random.nextInt(14)));
+                paths.add(word(random, alphabet, 1 + random.nextInt(14)));
             }
             for (String path : paths) {
                 if (p.matcher(path).find()) {
@@ -246,14 +246,6 @@ class BasesTest {
             }
         }
         assertTrue(withEnds > 100 && checked > 300, "regexes with ends " + withEnds + ", matches checked " + checked);
-    }
-
-    private static String randomText(java.util.Random random, String alphabet, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return sb.toString();
     }
 
     /** Entries kept by their top directory decide as a scan of every entry would, under and outside it. */
