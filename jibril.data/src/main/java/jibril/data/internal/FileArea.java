@@ -126,23 +126,23 @@ final class FileArea {
     /** Flushed at this many pairs even while notices keep coming (bounds the memory and the delay). */
     static final int MAX_PENDING = 4096;
     /** Pairs brought by notices with their copy and not yet reported, with the file a new pair's notice carried. */
-    private final CopyMerger<TaskFileLayout.Key, TaskFile, FileInfo> copies;
+    private final CopyMerger<TaskFile, FileInfo> copies;
 
     int pending() {
         return copies.size();
     }
 
     private void merge(Notice n, FileInfo file, TaskFile copy, BiConsumer<FileRecord, List<String>> onFile) {
-        TaskFileLayout.Key key = new TaskFileLayout.Key(n.key(), n.seq());
-        FileInfo carried = file != null && file.pathKey() == key.fileKey() ? file : null;
-        if (copies.merge(key, copy, carried, n.gen())) {
+        FileInfo carried = file != null && file.pathKey() == n.seq() ? file : null;
+        if (copies.merge(n.key(), n.seq(), copy, carried, n.gen())) {
             flush(onFile);
         }
     }
 
     /** Reports every pending pair once, with its newest copy (CopyMerger: a pair a sweep reported is not again). */
     void flush(BiConsumer<FileRecord, List<String>> onFile) {
-        copies.flush((key, tf, file) -> {
+        copies.flush((taskKey, fileKey, tf, file) -> {
+            TaskFileLayout.Key key = new TaskFileLayout.Key(taskKey, fileKey);
             if (file != null) {
                 filesFromNotices.incrementAndGet();
                 reportWith(key, tf, file, onFile);

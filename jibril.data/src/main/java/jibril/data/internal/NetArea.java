@@ -157,11 +157,8 @@ final class NetArea {
         }
     }
 
-    private record PairKey(long taskKey, long flowKey) {
-    }
-
     /** Pairs brought by notices with their copy and not yet reported, with the flow a new pair's notice carried. */
-    private final CopyMerger<PairKey, TaskFlow, Flow> copies;
+    private final CopyMerger<TaskFlow, Flow> copies;
 
     int pending() {
         return copies.size();
@@ -169,19 +166,19 @@ final class NetArea {
 
     /** As FileArea's: the copies of a pair merge (actions only accumulate; the highest gen holds the others). */
     private void merge(Notice n, Flow flow, TaskFlow copy, BiConsumer<FlowRecord, List<String>> onFlow) {
-        if (copies.merge(new PairKey(n.key(), n.seq()), copy, flow, n.gen())) {
+        if (copies.merge(n.key(), n.seq(), copy, flow, n.gen())) {
             flush(onFlow);
         }
     }
 
     /** Reports every pending pair once with its newest copy; claims every generation its notices took. */
     void flush(BiConsumer<FlowRecord, List<String>> onFlow) {
-        copies.flush((key, tf, flow) -> {
+        copies.flush((taskKey, flowKey, tf, flow) -> {
             if (flow != null) {
                 flowsFromNotices.incrementAndGet(); // a new pair's notice: the flow as the pair was made
-                reportWith(key.taskKey(), flow, tf, onFlow);
+                reportWith(taskKey, flow, tf, onFlow);
             } else {
-                report(key.taskKey(), key.flowKey(), tf, onFlow);
+                report(taskKey, flowKey, tf, onFlow);
             }
         });
     }
