@@ -116,9 +116,9 @@ final class FileArea {
         if (fresh) {
             if (file != null && file.pathKey() == key.fileKey()) {
                 filesFromNotices.incrementAndGet();
-                reportWith(key, tf, file, onFile);
+                reportWith(key.taskKey(), key.fileKey(), tf, file, onFile);
             } else {
-                report(key, tf, onFile);
+                report(key.taskKey(), key.fileKey(), tf, onFile);
             }
         }
     }
@@ -142,12 +142,11 @@ final class FileArea {
     /** Reports every pending pair once, with its newest copy (CopyMerger: a pair a sweep reported is not again). */
     void flush(BiConsumer<FileRecord, List<String>> onFile) {
         copies.flush((taskKey, fileKey, tf, file) -> {
-            TaskFileLayout.Key key = new TaskFileLayout.Key(taskKey, fileKey);
             if (file != null) {
                 filesFromNotices.incrementAndGet();
-                reportWith(key, tf, file, onFile);
+                reportWith(taskKey, fileKey, tf, file, onFile);
             } else {
-                report(key, tf, onFile);
+                report(taskKey, fileKey, tf, onFile);
             }
         });
     }
@@ -192,26 +191,25 @@ final class FileArea {
         for (Pending p : unseen) {
             if (pairs.claim(p.tf().gen())) {
                 foundBySweep.incrementAndGet();
-                report(p.key(), p.tf(), onFile);
+                report(p.key().taskKey(), p.key().fileKey(), p.tf(), onFile);
             }
         }
         pairs.sweepDone(global);
         saveCursor();
     }
 
-    private void report(TaskFileLayout.Key key, TaskFile tf, BiConsumer<FileRecord, List<String>> onFile) {
-        reportWith(key, tf, lookupFile(key.fileKey()), onFile);
+    private void report(long taskKey, long fileKey, TaskFile tf, BiConsumer<FileRecord, List<String>> onFile) {
+        reportWith(taskKey, fileKey, tf, lookupFile(fileKey), onFile);
     }
 
-    private void reportWith(TaskFileLayout.Key key, TaskFile tf, FileInfo file,
+    private void reportWith(long taskKey, long fileKey, TaskFile tf, FileInfo file,
             BiConsumer<FileRecord, List<String>> onFile) {
         reported.incrementAndGet();
         PairIndex ix = index;
         if (ix != null) {
-            ix.add(tf.pid(), key.taskKey(), key.fileKey());
+            ix.add(tf.pid(), taskKey, fileKey);
         }
-        onFile.accept(record(tasks.processAt(key.taskKey(), tf.firstNs(), clock), key.fileKey(), tf, file),
-                tf.actionNames());
+        onFile.accept(record(tasks.processAt(taskKey, tf.firstNs(), clock), fileKey, tf, file), tf.actionNames());
     }
 
     /**
