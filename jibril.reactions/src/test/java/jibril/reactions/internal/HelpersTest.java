@@ -33,6 +33,21 @@ class HelpersTest {
                 () -> net, new KillGuard(o.pidFloor(), new Libc()), (l, m) -> { });
     }
 
+    /**
+     * A {@code sleep 60} whose pid is at or above the default floor (500). After the pid counter wraps (pid_max is
+     * 32768 here, and a benchmark forks millions of processes) the kernel hands out pids from 300 again.
+     */
+    private static Process sleeper() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            Process p = new ProcessBuilder("sleep", "60").start();
+            if (p.pid() >= 500) {
+                return p;
+            }
+            p.destroyForcibly().waitFor();
+        }
+        throw new IllegalStateException("no pid at or above 500 in 1000 tries");
+    }
+
     private Helpers helpers() {
         return helpers(Fixtures.event(999_999_999L, 999_999_998L), null);
     }
@@ -54,7 +69,7 @@ class HelpersTest {
 
     @Test
     void killProcessKillsAndThenSaysAlreadyGone() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
+        Process p = sleeper();
         assertTrue(p.pid() >= 500, "the test needs a pid above the floor: " + p.pid());
         Helpers h = helpers();
         assertEquals(0, h.killProcess(p.pid()));
@@ -65,8 +80,8 @@ class HelpersTest {
 
     @Test
     void killCurrentAndKillParentUseTheDetectionsProcess() throws Exception {
-        Process parent = new ProcessBuilder("sleep", "60").start();
-        Process child = new ProcessBuilder("sleep", "60").start();
+        Process parent = sleeper();
+        Process child = sleeper();
         try {
             Helpers h = helpers(Fixtures.event(child.pid(), parent.pid()), null);
             assertEquals(0, h.killCurrent());
@@ -82,7 +97,7 @@ class HelpersTest {
 
     @Test
     void aReusedPidIsNotKilled() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
+        Process p = sleeper();
         try {
             Event seen = Fixtures.event(p.pid(), 1);
             // the detection saw another process with this pid, an hour earlier
@@ -242,7 +257,7 @@ class HelpersTest {
 
     @Test
     void evidenceOfAProcessWithHashes() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
+        Process p = sleeper();
         try {
             Helpers h = helpers(Fixtures.event(p.pid(), 1), null);
             Path ev = Path.of(h.collectEvidence(-1));
